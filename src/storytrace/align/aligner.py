@@ -1,0 +1,196 @@
+"""Put the pieces together: seeds -> regions -> passages, then paraphrases."""
+
+from __future__ import annotations
+
+import bisect
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass, field
+
+import numpy as np
+
+from storytrace.align.paraphrase import Unit, match_units
+from storytrace.align.regions import Region, RegionOptions, find_regions
+from storytrace.align.seeds import exact_runs
+from storytrace.model import DiffOp, Passage
+from storytrace.text.quotemarks import quoted_spans
+from storytrace.text.segmented import Segmented
+
+UnitEncoder = Callable[[Sequence[str]], tuple[np.ndarray, list[np.ndarray]]]
+MAX_QUOTE_UNIT_WORDS = 80  # a whole quote is one more unit, up to this length
+Attribution = tuple[tuple[int, int], str]  # a quote's character span and its speaker key
+
+
+@dataclass(frozen=True, slots=True)
+class AlignOptions:
+    """What the aligner looks for; the defaults suit news prose."""
+
+    seed_words: int = 3
+    regions: RegionOptions = field(default_factory=RegionOptions)
+    paraphrases: bool = True
+    covered_fraction: float = 0.5  # a unit this much inside a region is not a paraphrase
+    min_unit_words: int = 4
+
+
+def _diff(region: Region, a: Segmented, b: Segmented) -> tuple[DiffOp, ...]:
+    ops = []
+    for tag, i1, i2, j1, j2 in region.opcodes:
+        a_text = a.text[slice(*a.char_span(i1, i2))] if i2 > i1 else ""
+        b_text = b.text[slice(*b.char_span(j1, j2))] if j2 > j1 else ""
+        ops.append(DiffOp(tag, a_text, b_text))  # type: ignore[arg-type]
+    return tuple(ops)
+
+
+def _passage_from_region(region: Region, a: Segmented, b: Segmented) -> Passage:
+    a_span = a.char_span(region.a_start, region.a_end)
+    b_span = b.char_span(region.b_start, region.b_end)
+    return Passage(
+        kind="verbatim" if region.exact else "near-verbatim",
+        a=a_span,
+        b=b_span,
+        a_text=a.text[slice(*a_span)],
+        b_text=b.text[slice(*b_span)],
+        score=region.similarity,
+        diff=() if region.exact else _diff(region, a, b),
+    )
+
+
+def statement_units(seg: Segmented) -> list[tuple[int, int]]:
+    """Token ranges that may be paraphrased: sentences, quotes, and quoted parts of sentences.
+
+    One outlet may wrap a statement in attribution ("X said on Wednesday, '...'") where the
+    other quotes it bare or splits it over two sentences; comparing the quoted parts, and each
+    whole quote, lets the two renderings meet. A sentence that is mostly quote is left out:
+    its attribution words ("X said") would make any two quotes of X look alike.
+    """
+    sentences = set(seg.sentence_tokens)
+    units: set[tuple[int, int]] = set()
+    starts = [t.start for t in seg.tokens]
+    for q_start, q_end in quoted_spans(seg.text):
+        t0, t1 = bisect.bisect_left(starts, q_start), bisect.bisect_left(starts, q_end)
+        if 0 < t1 - t0 <= MAX_QUOTE_UNIT_WORDS:
+            units.add((t0, t1))
+        for s_first, s_last in seg.sentence_tokens:
+            lo, hi = max(s_first, t0), min(s_last, t1)
+            if hi > lo:
+                units.add((lo, hi))
+                if 2 * (hi - lo) >= s_last - s_first:
+                    sentences.discard((s_first, s_last))  # mostly quote: its quote stands for it
+    return sorted(units | sentences)
+
+
+def _uncovered(
+    units: list[tuple[int, int]], regions: list[tuple[int, int]], limit: float
+) -> list[int]:
+    covered: set[int] = set()
+    for lo, hi in regions:
+        covered.update(range(lo, hi))
+    return [
+        u
+        for u, (lo, hi) in enumerate(units)
+        if hi > lo and sum(t in covered for t in range(lo, hi)) / (hi - lo) < limit
+    ]
+
+
+def _speaker_of(span: tuple[int, int], said: Sequence[Attribution]) -> str | None:
+    """The speaker of the quote that holds most of ``span``, if one holds at least half."""
+    best, best_overlap = None, 0.5 * (span[1] - span[0])
+    for (start, end), key in said:
+        overlap = min(end, span[1]) - max(start, span[0])
+        if overlap >= best_overlap:
+            best, best_overlap = key, overlap
+    return best
+
+
+def _units(
+    seg: Segmented,
+    regions: list[tuple[int, int]],
+    options: AlignOptions,
+    encode: UnitEncoder,
+    said: Sequence[Attribution] = (),
+) -> list[Unit]:
+    units = statement_units(seg)
+    keep = _uncovered(units, regions, options.covered_fraction)
+    keep = [u for u in keep if units[u][1] - units[u][0] >= options.min_unit_words]
+    spans = [seg.char_span(*units[u]) for u in keep]
+    vectors, pieces = encode([seg.text[s:e] for s, e in spans])
+    keys = seg.keys
+    return [
+        Unit(keys[slice(*units[u])], span, vectors[n], pieces[n], _speaker_of(span, said))
+        for n, (u, span) in enumerate(zip(keep, spans, strict=True))
+    ]
+
+
+def _paraphrases(
+    a: Segmented,
+    b: Segmented,
+    regions: list[Region],
+    options: AlignOptions,
+    encode: UnitEncoder,
+    said: tuple[Sequence[Attribution], Sequence[Attribution]],
+) -> list[Passage]:
+    a_units = _units(a, [(r.a_start, r.a_end) for r in regions], options, encode, said[0])
+    b_units = _units(b, [(r.b_start, r.b_end) for r in regions], options, encode, said[1])
+    passages = []
+    for i, j, p in match_units(a_units, b_units):
+        a_span, b_span = a_units[i].span, b_units[j].span
+        passages.append(
+            Passage("paraphrase", a_span, b_span, a.text[slice(*a_span)], b.text[slice(*b_span)], p)
+        )
+    return passages
+
+
+def align(
+    a: Segmented,
+    b: Segmented,
+    options: AlignOptions | None = None,
+    encode: UnitEncoder | None = None,
+    said: tuple[Sequence[Attribution], Sequence[Attribution]] = ((), ()),
+) -> list[Passage]:
+    """Passages shared by ``a`` and ``b``, ordered by their place in ``a``.
+
+    ``encode`` turns texts into sentence vectors and word-piece vectors for the paraphrase
+    step (by default the packaged MiniLM model); pass a caching one to share the work.
+    ``said`` gives each side's quotes as (span, speaker key): two renderings of one
+    speaker's statement are paired more readily than two unrelated sentences.
+    """
+    options = options or AlignOptions()
+    a_keys, b_keys = a.keys, b.keys
+    runs = exact_runs(a_keys, b_keys, k=options.seed_words)
+    runs = trim_at_sentences(runs, a.token_sentence, b.token_sentence, options.seed_words)
+    a_bounds = [a.sentence_tokens[s] for s in a.token_sentence]
+    b_bounds = [b.sentence_tokens[s] for s in b.token_sentence]
+    regions = find_regions(a_keys, b_keys, runs, a_bounds, b_bounds, options.regions)
+    passages = [_passage_from_region(r, a, b) for r in regions]
+    if options.paraphrases and a.sentences and b.sentences:
+        if encode is None:
+            from storytrace.embed import encode_with_tokens
+
+            encode = encode_with_tokens
+        passages.extend(_paraphrases(a, b, regions, options, encode, said))
+    return sorted(passages, key=lambda p: (p.a[0], p.b[0]))
+
+
+def trim_at_sentences(runs: list, a_sentence: list[int], b_sentence: list[int], k: int) -> list:
+    """Cut off the few words by which a run spills over a sentence edge.
+
+    Stock openings ("The ...", "It is ...") make runs leak a word or two into the next
+    sentence; a spill shorter than ``k`` words on either end is dropped.
+    """
+    from storytrace.align.seeds import Run
+
+    out = []
+    for run in runs:
+        start, end = 0, run.length
+        cuts = [
+            t
+            for t in range(1, run.length)
+            if a_sentence[run.a_start + t] != a_sentence[run.a_start + t - 1]
+            or b_sentence[run.b_start + t] != b_sentence[run.b_start + t - 1]
+        ]
+        if cuts and cuts[0] < k:
+            start = cuts[0]
+        if cuts and run.length - cuts[-1] < k:
+            end = cuts[-1]
+        if end - start >= k:
+            out.append(Run(run.a_start + start, run.b_start + start, end - start))
+    return out

@@ -1,0 +1,355 @@
+"""Compare two articles: shared passages, who said what, entities and labels, similarity.
+
+    compare(a, b) -> Comparison     a and b: a path, "path#N", a text, or an Article
+
+Every stage reads the same segmentation of each text, and one vector cache serves the
+paraphrase step and the similarity evidence, so nothing is embedded twice.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass, field
+from pathlib import Path
+
+import numpy as np
+
+from storytrace.align import AlignOptions, align
+from storytrace.model import Article, Entity, Passage, Quote
+from storytrace.similarity import (
+    Similarity,
+    combine,
+    cosine,
+    date_evidence,
+    lexical_cosine,
+    passage_coverage,
+    shared_entities,
+)
+from storytrace.text.segmented import Segmented, segment
+
+SCHEMA_VERSION = 1
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class CompareOptions:
+    """What ``compare`` does; the CLI maps its flags onto this and nothing else."""
+
+    align: AlignOptions = field(default_factory=AlignOptions)
+    entities: bool = True
+    head_words: int = 150
+    chunk_words: int = 200
+
+
+class VectorCache:
+    """Sentence and word-piece vectors by text, so each text is embedded at most once."""
+
+    def __init__(self) -> None:
+        self._store: dict[str, tuple[np.ndarray, np.ndarray]] = {}
+
+    def __call__(self, texts: Sequence[str]) -> tuple[np.ndarray, list[np.ndarray]]:
+        from storytrace.embed import DIMENSIONS, encode_with_tokens
+
+        missing = list(dict.fromkeys(t for t in texts if t not in self._store))
+        if missing:
+            vectors, pieces = encode_with_tokens(missing)
+            for text, vector, piece in zip(missing, vectors, pieces, strict=True):
+                self._store[text] = (vector, piece)
+        if not texts:
+            return np.zeros((0, DIMENSIONS), dtype=np.float32), []
+        return (
+            np.stack([self._store[t][0] for t in texts]),
+            [self._store[t][1] for t in texts],
+        )
+
+
+@dataclass(frozen=True, slots=True)
+class EntitySide:
+    name: str
+    label: str
+    mentions: int
+    descriptors: tuple[str, ...]
+
+    def to_dict(self) -> dict[str, object]:
+        return {
+            "name": self.name,
+            "label": self.label,
+            "mentions": self.mentions,
+            "descriptors": list(self.descriptors),
+        }
+
+
+@dataclass(frozen=True, slots=True)
+class EntityComparison:
+    """Entities named by both articles (each side's name and labels), and by one only."""
+
+    shared: tuple[tuple[EntitySide, EntitySide], ...]
+    only_a: tuple[EntitySide, ...]
+    only_b: tuple[EntitySide, ...]
+
+    def to_dict(self) -> dict[str, object]:
+        return {
+            "shared": [
+                {
+                    "name": x.name if len(x.name) >= len(y.name) else y.name,
+                    "label": x.label,
+                    "a": x.to_dict(),
+                    "b": y.to_dict(),
+                }
+                for x, y in self.shared
+            ],
+            "only_a": [e.to_dict() for e in self.only_a],
+            "only_b": [e.to_dict() for e in self.only_b],
+        }
+
+
+@dataclass(frozen=True, slots=True)
+class QuoteMatch:
+    """Quote ``a`` of article A and quote ``b`` of article B carry the same statement."""
+
+    a: int
+    b: int
+    kind: str
+    score: float
+    same_speaker: bool
+
+    def to_dict(self) -> dict[str, object]:
+        return {
+            "a": self.a,
+            "b": self.b,
+            "kind": self.kind,
+            "score": round(self.score, 4),
+            "same_speaker": self.same_speaker,
+        }
+
+
+@dataclass(frozen=True, slots=True)
+class QuoteComparison:
+    """Each article's quotes, and which of them carry the same statement."""
+
+    a: tuple[Quote, ...]
+    b: tuple[Quote, ...]
+    matches: tuple[QuoteMatch, ...]
+
+    def to_dict(self) -> dict[str, object]:
+        return {
+            "a": [q.to_dict() for q in self.a],
+            "b": [q.to_dict() for q in self.b],
+            "matches": [m.to_dict() for m in self.matches],
+        }
+
+
+def _overlap(x: tuple[int, int], y: tuple[int, int]) -> int:
+    return max(0, min(x[1], y[1]) - max(x[0], y[0]))
+
+
+def match_quotes(qa: list[Quote], qb: list[Quote], passages: Sequence[Passage]) -> QuoteComparison:
+    """Quotes of A and B joined by a shared passage that lies in both (the best one per pair)."""
+    from storytrace.nlp.quotes import speaker_key
+
+    best: dict[tuple[int, int], QuoteMatch] = {}
+    for p in passages:
+        ia = max(range(len(qa)), key=lambda i: _overlap(qa[i].span, p.a), default=None)
+        ib = max(range(len(qb)), key=lambda j: _overlap(qb[j].span, p.b), default=None)
+        if ia is None or ib is None:
+            continue
+        share_a = _overlap(qa[ia].span, p.a) / max(
+            1, min(p.a[1] - p.a[0], qa[ia].span[1] - qa[ia].span[0])
+        )
+        share_b = _overlap(qb[ib].span, p.b) / max(
+            1, min(p.b[1] - p.b[0], qb[ib].span[1] - qb[ib].span[0])
+        )
+        if share_a < 0.5 or share_b < 0.5:
+            continue
+        key_a, key_b = speaker_key(qa[ia]), speaker_key(qb[ib])
+        match = QuoteMatch(ia, ib, p.kind, p.score, bool(key_a) and key_a == key_b)
+        if (ia, ib) not in best or best[(ia, ib)].score < match.score:
+            best[(ia, ib)] = match
+    return QuoteComparison(
+        tuple(qa), tuple(qb), tuple(sorted(best.values(), key=lambda m: (m.a, m.b)))
+    )
+
+
+@dataclass(frozen=True, slots=True)
+class Comparison:
+    """Everything ``compare`` found; ``to_dict()`` is the documented JSON (docs/schema.md)."""
+
+    a: Article
+    b: Article
+    passages: tuple[Passage, ...]
+    similarity: Similarity
+    entities: EntityComparison | None = None
+    quotes: QuoteComparison | None = None
+
+    def to_dict(self) -> dict[str, object]:
+        return {
+            "schema": SCHEMA_VERSION,
+            "a": _article_dict(self.a),
+            "b": _article_dict(self.b),
+            "passages": [p.to_dict() for p in self.passages],
+            "similarity": self.similarity.to_dict(),
+            "quotes": self.quotes.to_dict() if self.quotes is not None else None,
+            "entities": self.entities.to_dict() if self.entities is not None else None,
+        }
+
+
+def _article_dict(article: Article) -> dict[str, object]:
+    return {
+        "id": article.id,
+        "title": article.title,
+        "outlet": article.outlet,
+        "published": article.published,
+        "url": article.url,
+        "language": article.language,
+        "source": article.source,
+        "stripped": list(article.stripped),
+        "text": article.text,
+    }
+
+
+def _chunks(seg: Segmented, size: int) -> list[str]:
+    tokens = seg.tokens
+    return [
+        seg.text[tokens[i].start : tokens[min(i + size, len(tokens)) - 1].end]
+        for i in range(0, len(tokens), size)
+    ]
+
+
+def _head(article: Article, seg: Segmented, words: int) -> str:
+    body = seg.text[: seg.tokens[min(words, len(seg.tokens)) - 1].end] if seg.tokens else ""
+    return f"{article.title}\n{body}" if article.title else body
+
+
+def _body_vector(seg: Segmented, cache: VectorCache, size: int) -> np.ndarray:
+    chunks = _chunks(seg, size)
+    if not chunks:
+        return np.zeros(384, dtype=np.float32)
+    vectors, _ = cache(chunks)
+    weights = np.asarray([len(c) for c in chunks], dtype=np.float32)
+    return (vectors * weights[:, None]).sum(axis=0)
+
+
+def _sides(entities: list[Entity]) -> dict[int, EntitySide]:
+    return {
+        n: EntitySide(e.name, e.label, len(e.mentions), e.descriptors)
+        for n, e in enumerate(entities)
+    }
+
+
+def compare_entities(a: list[Entity], b: list[Entity]) -> EntityComparison:
+    """Pair each named entity of A with the entity of B that names the same thing."""
+    from storytrace.nlp.entities import NAMED, name_key, same_entity
+
+    na = [e for e in a if e.label in NAMED]
+    nb = [e for e in b if e.label in NAMED]
+    side_a, side_b = _sides(na), _sides(nb)
+    shared, used_b = [], set()
+    only_a = []
+    for i, x in enumerate(na):
+        kx = name_key(x.name)
+        match = next(
+            (
+                j
+                for j, y in enumerate(nb)
+                if j not in used_b
+                and (
+                    same_entity(kx, name_key(y.name), x.label, y.label)
+                    or same_entity(name_key(y.name), kx, y.label, x.label)
+                )
+            ),
+            None,
+        )
+        if match is None:
+            only_a.append(side_a[i])
+        else:
+            used_b.add(match)
+            shared.append((side_a[i], side_b[match]))
+    only_b = [side_b[j] for j in range(len(nb)) if j not in used_b]
+    return EntityComparison(tuple(shared), tuple(only_a), tuple(only_b))
+
+
+@dataclass(frozen=True, slots=True)
+class Evidence:
+    """What ``compare`` measured before blending: the inputs of the similarity model."""
+
+    values: dict[str, float]
+    details: dict[str, list[str]]
+    passages: tuple[Passage, ...]
+    entities: EntityComparison | None
+    quotes: QuoteComparison | None
+
+
+def gather_evidence(
+    article_a: Article,
+    article_b: Article,
+    options: CompareOptions | None = None,
+    cache: VectorCache | None = None,
+) -> Evidence:
+    """Passages, entities and every similarity value for two loaded articles."""
+    options = options or CompareOptions()
+    cache = cache or VectorCache()
+    seg_a, seg_b = segment(article_a.text), segment(article_b.text)
+    ents_a: list[Entity] = []
+    ents_b: list[Entity] = []
+    quotes_a: list[Quote] = []
+    quotes_b: list[Quote] = []
+    if options.entities:
+        from storytrace.nlp.entities import entities_from_doc
+        from storytrace.nlp.pipeline import parse
+        from storytrace.nlp.quotes import quotes_from_doc, speaker_key
+
+        doc_a, doc_b = parse([article_a.text, article_b.text])
+        ents_a, ents_b = entities_from_doc(doc_a), entities_from_doc(doc_b)
+        quotes_a, quotes_b = quotes_from_doc(doc_a), quotes_from_doc(doc_b)
+        said = (
+            [(q.span, k) for q in quotes_a if (k := speaker_key(q))],
+            [(q.span, k) for q in quotes_b if (k := speaker_key(q))],
+        )
+    else:
+        said = ([], [])
+    passages = align(seg_a, seg_b, options.align, encode=cache, said=said)
+    heads, _ = cache(
+        [_head(article_a, seg_a, options.head_words), _head(article_b, seg_b, options.head_words)]
+    )
+    values: dict[str, float] = {
+        "semantic": max(0.0, float(heads[0] @ heads[1])),
+        "body": cosine(
+            _body_vector(seg_a, cache, options.chunk_words),
+            _body_vector(seg_b, cache, options.chunk_words),
+        ),
+        "lexical": lexical_cosine(seg_a.keys, seg_b.keys),
+        "passages": passage_coverage(passages, len(article_a.text), len(article_b.text)),
+    }
+    details: dict[str, list[str]] = {
+        "passages": [
+            f"{sum(p.kind == kind for p in passages)} {kind}"
+            for kind in ("verbatim", "near-verbatim", "paraphrase")
+        ]
+    }
+    entities = quotes = None
+    if options.entities:
+        from storytrace.nlp.entities import NAMED
+
+        entities = compare_entities(ents_a, ents_b)
+        quotes = match_quotes(quotes_a, quotes_b, passages)
+        values["entities"], details["entities"] = shared_entities(ents_a, ents_b, NAMED - {"place"})
+        values["places"], details["places"] = shared_entities(ents_a, ents_b, frozenset({"place"}))
+    else:
+        values["entities"] = values["places"] = 0.0
+    values["dates"], details["dates"] = date_evidence(
+        article_a.published, article_b.published, ents_a, ents_b
+    )
+    return Evidence(values, details, tuple(passages), entities, quotes)
+
+
+def compare(
+    a: str | Path | Article, b: str | Path | Article, options: CompareOptions | None = None
+) -> Comparison:
+    """Compare two articles (paths, "path#N", texts or Articles)."""
+    from storytrace.ingest import load_article
+
+    article_a, article_b = load_article(a), load_article(b)
+    evidence = gather_evidence(article_a, article_b, options)
+    similarity = combine(evidence.values, evidence.details)
+    return Comparison(
+        article_a, article_b, evidence.passages, similarity, evidence.entities, evidence.quotes
+    )

@@ -1,0 +1,1 @@
+"""Language analysis: entities and the labels outlets give them, quotes and their speakers."""

