@@ -10,6 +10,8 @@ from __future__ import annotations
 import json
 import os
 import sys
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
 from pathlib import Path
 from typing import Annotated
 
@@ -115,6 +117,389 @@ def quotes(
     from storytrace.report.terminal import quotes_table
 
     out.print(quotes_table(found, f"{len(found)} quotes in {article.title or article.id}"))
+
+
+DbOption = Annotated[Path, typer.Option("--db", help="The SQLite store.")]
+DEFAULT_DB = Path("storytrace.db")
+
+
+class _RateColumn:
+    """Items per second, for the progress bar."""
+
+    def __new__(cls):
+        from rich.progress import ProgressColumn
+        from rich.text import Text
+
+        class Rate(ProgressColumn):
+            def render(self, task):
+                speed = task.finished_speed or task.speed
+                return Text(f"{speed:,.1f}/s" if speed else "", style="dim")
+
+        return Rate()
+
+
+@contextmanager
+def _progress(label: str, total: int | None) -> Iterator[Callable[[int], None]]:
+    """A progress bar on stderr with rate and time left; yields an advance(n) function."""
+    from rich.progress import (
+        BarColumn,
+        MofNCompleteColumn,
+        Progress,
+        TaskProgressColumn,
+        TextColumn,
+        TimeElapsedColumn,
+        TimeRemainingColumn,
+    )
+
+    columns = [
+        TextColumn("{task.description}"),
+        BarColumn(),
+        MofNCompleteColumn(),
+        TaskProgressColumn(),
+        _RateColumn(),
+        TimeElapsedColumn(),
+        TimeRemainingColumn(),
+    ]
+    with Progress(*columns, console=err, transient=True) as bar:
+        task = bar.add_task(label, total=total)
+        yield lambda n: bar.advance(task, n)
+
+
+def _open(db: Path, create: bool = False):
+    from storytrace.store.db import Store
+
+    return Store.open(db, create=create)
+
+
+@app.command()
+def ingest(
+    paths: Annotated[list[str], typer.Argument(help="Files, folders (recursive) or globs.")],
+    db: DbOption = DEFAULT_DB,
+    fmt: Annotated[
+        str | None,
+        typer.Option("--format", help="Force a reader: text, html, json, jsonl, csv, feed, warc."),
+    ] = None,
+    text_field: Annotated[
+        str | None, typer.Option("--text-field", help="JSONL/CSV column holding the body.")
+    ] = None,
+    title_field: Annotated[
+        str | None, typer.Option("--title-field", help="JSONL/CSV column holding the title.")
+    ] = None,
+    date_field: Annotated[
+        str | None, typer.Option("--date-field", help="JSONL/CSV column holding the date.")
+    ] = None,
+    url_field: Annotated[
+        str | None, typer.Option("--url-field", help="JSONL/CSV column holding the URL.")
+    ] = None,
+    outlet_field: Annotated[
+        str | None, typer.Option("--outlet-field", help="JSONL/CSV column holding the outlet.")
+    ] = None,
+    as_json: Annotated[bool, typer.Option("--json", help="Print the summary as JSON.")] = False,
+) -> None:
+    """Store articles from files; the same content is stored once; rerun to resume."""
+    from storytrace.corpus import IngestSummary, expand_paths
+    from storytrace.corpus import ingest as run_ingest
+    from storytrace.ingest import FieldMap
+
+    if fmt is not None and fmt not in ("text", "html", "json", "jsonl", "csv", "feed", "warc"):
+        raise InputError(f"unknown format {fmt!r}")
+    fields = FieldMap().prefer(
+        text=text_field, title=title_field, published=date_field, url=url_field, outlet=outlet_field
+    )
+    files, bad = expand_paths(paths)
+    summary = IngestSummary(rejected=list(bad))
+    with _open(db, create=True) as store:
+        with store.transaction():
+            for arg, reason in bad:
+                store.add_rejection(arg, reason)
+        with _progress("ingesting files", len(files)) as advance:
+            run_ingest(store, files, fields=fields, fmt=fmt, progress=advance, summary=summary)
+        total = store.count()
+    if as_json:
+        _print_json(
+            {
+                "files": summary.files,
+                "unchanged_files": summary.unchanged,
+                "added": summary.added,
+                "duplicates": summary.duplicates,
+                "rejected": [{"source": s, "reason": r} for s, r in summary.rejected],
+                "articles_in_store": total,
+                "db": str(db),
+            }
+        )
+    else:
+        out.print(
+            f"{summary.added} added, {summary.duplicates} skipped as duplicates, "
+            f"{len(summary.rejected)} rejected, {summary.unchanged} unchanged files skipped; "
+            f"{total} articles in {db}"
+        )
+        for source, reason in summary.rejected[:50]:
+            out.print(f"  rejected {source}: {reason}", markup=False)
+        if len(summary.rejected) > 50:
+            out.print(
+                f"  … and {len(summary.rejected) - 50} more (see `storytrace export --table rejections`)"
+            )
+    if summary.failed:
+        raise typer.Exit(1)
+
+
+@app.command()
+def dedup(
+    db: DbOption = DEFAULT_DB,
+    threshold: Annotated[
+        float,
+        typer.Option(
+            help="Estimated Jaccard of word 5-gram sets to call two articles near-duplicates.",
+            min=0.05,
+            max=0.99,
+        ),
+    ] = 0.7,
+    keep_list: Annotated[
+        Path | None,
+        typer.Option("--keep-list", help="Write the ids to keep (canonical + ungrouped) here."),
+    ] = None,
+    as_json: Annotated[bool, typer.Option("--json")] = False,
+) -> None:
+    """Exact and near-duplicate groups (MinHash + LSH), each with its earliest article as canonical."""
+    from storytrace.corpus import dedup as run_dedup
+
+    with _open(db) as store:
+        with _progress("signing", len(store.unsigned_ids())) as advance:
+            result = run_dedup(store, threshold=threshold, progress=advance)
+        groups = store.dup_groups()
+        if keep_list is not None:
+            dropped = {
+                r["article_id"]
+                for rows in groups.values()
+                for r in rows
+                if r["article_id"] != r["canonical"]
+            }
+            keep = [r["id"] for r in store.article_rows("id") if r["id"] not in dropped]
+            keep_list.write_text("\n".join(keep) + "\n", encoding="utf-8")
+    if as_json:
+        _print_json(
+            {
+                "signed": result.signed,
+                "pairs": result.pairs,
+                "groups": [
+                    {
+                        "group": g,
+                        "canonical": rows[0]["canonical"],
+                        "members": [
+                            {
+                                "id": r["article_id"],
+                                "outlet": r["outlet"],
+                                "published": r["published"],
+                                "title": r["title"],
+                                "similarity": round(r["similarity"], 4),
+                                "exact": r["similarity"] >= 1.0
+                                and r["article_id"] != r["canonical"],
+                            }
+                            for r in rows
+                        ],
+                    }
+                    for g, rows in groups.items()
+                ],
+            }
+        )
+        return
+    out.print(
+        f"{len(groups)} near-duplicate groups ({result.pairs} pairs) at threshold {threshold}"
+    )
+    for g, rows in groups.items():
+        out.print(f"[bold]{g}[/bold]  canonical {rows[0]['canonical'][:12]}")
+        for r in rows:
+            mark = "*" if r["article_id"] == r["canonical"] else " "
+            out.print(
+                f"  {mark} {r['article_id'][:12]}  {r['similarity']:.2f}  {r['published'] or 'undated':25}  "
+                f"{r['outlet'] or '?':22}  {(r['title'] or '')[:60]}",
+                markup=False,
+            )
+    if keep_list is not None:
+        err.print(f"keep-list written to {keep_list}")
+
+
+@app.command()
+def reuse(
+    db: DbOption = DEFAULT_DB,
+    as_json: Annotated[bool, typer.Option("--json")] = False,
+) -> None:
+    """Reused passages between articles (rare shared n-grams, then alignment)."""
+    from storytrace.corpus import reuse as run_reuse
+
+    with _open(db) as store, _progress("aligning pairs", None) as advance:
+        result = run_reuse(store, progress=advance)
+    if as_json:
+        _print_json(
+            {
+                "candidates": result.candidates,
+                "aligned": result.aligned,
+                "passages": result.passages,
+            }
+        )
+    else:
+        out.print(
+            f"{result.candidates} candidate pairs, {result.aligned} newly aligned, {result.passages} passages"
+        )
+
+
+@app.command()
+def analyse(
+    db: DbOption = DEFAULT_DB,
+    embed: Annotated[
+        bool, typer.Option("--embed/--no-embed", help="Use sentence embeddings for stories.")
+    ] = False,
+    quotes_too: Annotated[
+        bool, typer.Option("--quotes/--no-quotes", help="Find quotes in every article.")
+    ] = True,
+) -> None:
+    """Run every corpus job: dedup, reuse, stories, quotes."""
+    from storytrace import corpus
+
+    with _open(db) as store:
+        with _progress("near-duplicates", len(store.unsigned_ids())) as advance:
+            d = corpus.dedup(store, progress=advance)
+        with _progress("reuse", None) as advance:
+            r = corpus.reuse(store, progress=advance)
+        with _progress("stories", store.count()) as advance:
+            found = corpus.stories(store, embed=embed, progress=advance)
+        q = 0
+        if quotes_too:
+            with _progress("quotes", len(store.unquoted_ids())) as advance:
+                q = corpus.quotes(store, progress=advance)
+    out.print(
+        f"{d.groups} near-duplicate groups, {r.passages} reused passages, "
+        f"{len(found)} stories, quotes found in {q} articles"
+    )
+
+
+@app.command()
+def stories(
+    db: DbOption = DEFAULT_DB,
+    as_json: Annotated[bool, typer.Option("--json")] = False,
+    rebuild: Annotated[
+        bool, typer.Option("--rebuild", help="Cluster again before listing.")
+    ] = False,
+    embed: Annotated[bool, typer.Option("--embed/--no-embed")] = False,
+) -> None:
+    """Stories found in the store: id, headline, keywords, dates, outlets, articles."""
+    from storytrace import corpus
+
+    with _open(db) as store:
+        listed = store.stories()
+        if rebuild or not listed:
+            with _progress("stories", store.count()) as advance:
+                corpus.stories(store, embed=embed, progress=advance)
+            listed = store.stories()
+    if as_json:
+        _print_json([s.to_dict() for s in listed])
+        return
+    from rich.table import Table
+
+    table = Table(title=f"{len(listed)} stories", expand=True)
+    table.add_column("id", no_wrap=True)
+    table.add_column("n", justify="right")
+    table.add_column("dates", no_wrap=True)
+    table.add_column("headline", ratio=3)
+    table.add_column("keywords", ratio=2)
+    table.add_column("outlets", justify="right")
+    for s in listed:
+        dates = f"{(s.first or '?')[5:10]}…{(s.last or '?')[5:10]}"
+        table.add_row(
+            s.id,
+            str(len(s.article_ids)),
+            dates,
+            s.headline,
+            ", ".join(s.keywords[:4]),
+            str(len(s.outlets)),
+        )
+    out.print(table)
+
+
+@app.command()
+def story(
+    story_id: Annotated[str, typer.Argument(help="Story id (a unique prefix is enough).")],
+    db: DbOption = DEFAULT_DB,
+    as_json: Annotated[bool, typer.Option("--json")] = False,
+    html: Annotated[Path | None, typer.Option("--html", help="Write the story page here.")] = None,
+) -> None:
+    """One story outlet by outlet: timeline, who published first, reused passages, quotes."""
+    from storytrace.report.story import story_view
+
+    with _open(db) as store:
+        view = story_view(store, story_id)
+    if html is not None:
+        from storytrace.report.story_html import write_story
+
+        if not html.parent.is_dir():
+            raise InputError(f"{html.parent}: no such folder for the HTML report")
+        write_story(view, html)
+    if as_json:
+        _print_json(view)
+    else:
+        from storytrace.report.terminal import show_story
+
+        show_story(view, out)
+    if html is not None:
+        err.print(f"HTML report written to {html}")
+
+
+@app.command()
+def outlets(
+    db: DbOption = DEFAULT_DB,
+    as_json: Annotated[bool, typer.Option("--json")] = False,
+    dot: Annotated[bool, typer.Option("--dot", help="Print a Graphviz digraph instead.")] = False,
+) -> None:
+    """Who takes text from whom: per pair of outlets, articles and passages reused."""
+    from storytrace.report.story import outlet_flows
+
+    with _open(db) as store:
+        flows = outlet_flows(store)
+    if as_json:
+        _print_json(flows)
+    elif dot:
+        sys.stdout.write("digraph reuse {\n  rankdir=LR;\n")
+        for f in flows:
+            sys.stdout.write(
+                f'  "{f["from"]}" -> "{f["to"]}" [label="{f["articles"]} art / {f["passages"]} pas"];\n'
+            )
+        sys.stdout.write("}\n")
+    else:
+        from rich.table import Table
+
+        table = Table(title="text reuse between outlets (source → taker)")
+        for col in ("from", "to", "article pairs", "passages", "words"):
+            table.add_column(col)
+        for f in flows:
+            table.add_row(
+                f["from"], f["to"], str(f["articles"]), str(f["passages"]), str(f["words"])
+            )
+        out.print(table)
+
+
+@app.command()
+def export(
+    db: DbOption = DEFAULT_DB,
+    fmt: Annotated[str, typer.Option("--format", help="jsonl, parquet or csv.")] = "jsonl",
+    table: Annotated[
+        str, typer.Option("--table", help="articles, passages, quotes, stories or rejections.")
+    ] = "articles",
+    output: Annotated[
+        Path | None,
+        typer.Option("--out", "-o", help="Output file (stdout for jsonl/csv when omitted)."),
+    ] = None,
+) -> None:
+    """Export a table of the store as JSONL, Parquet or CSV."""
+    from storytrace.report.export import export_table
+
+    if fmt not in ("jsonl", "parquet", "csv"):
+        raise InputError(f"unknown export format {fmt!r} (jsonl, parquet, csv)")
+    if fmt == "parquet" and output is None:
+        raise InputError("parquet needs --out FILE")
+    with _open(db) as store:
+        n = export_table(store, table, fmt, output)
+    if output is not None:
+        err.print(f"{n} rows written to {output}")
 
 
 def _one_line(exc: BaseException) -> str:

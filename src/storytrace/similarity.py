@@ -154,7 +154,20 @@ def _as_date(value: str | None) -> date | None:
         return None
 
 
-_MONTHS = ["january", "february", "march", "april", "may", "june", "july", "august", "september", "october", "november", "december"]
+_MONTHS = [
+    "january",
+    "february",
+    "march",
+    "april",
+    "may",
+    "june",
+    "july",
+    "august",
+    "september",
+    "october",
+    "november",
+    "december",
+]
 _MONTH_ABBR = {m[:3]: m for m in _MONTHS}
 _DAY = re.compile(r"^\d{1,2}(?:st|nd|rd|th)?$")
 _YEAR_WORD = re.compile(r"^(?:1[89]|2\d)\d\d$")

@@ -17,7 +17,24 @@ from storytrace.ingest.dates import parse_date
 
 _MAX_CHROME_WORDS = 14
 _SHARE_WORDS = frozenset(
-    ["facebook", "twitter", "x", "whatsapp", "email", "e-mail", "linkedin", "telegram", "reddit", "print", "share", "pinterest", "messenger", "copy", "link", "tweet"]
+    [
+        "facebook",
+        "twitter",
+        "x",
+        "whatsapp",
+        "email",
+        "e-mail",
+        "linkedin",
+        "telegram",
+        "reddit",
+        "print",
+        "share",
+        "pinterest",
+        "messenger",
+        "copy",
+        "link",
+        "tweet",
+    ]
 )
 
 

@@ -133,7 +133,8 @@ def _trim_top(lines: list[str], title: str, categories: set[str]) -> tuple[list[
         if _is_title_echo(line, title) or (
             is_label
             and (
-                line.casefold() in categories or (len(lines) > 1 and _is_title_echo(lines[1], title))
+                line.casefold() in categories
+                or (len(lines) > 1 and _is_title_echo(lines[1], title))
             )
         ):
             removed.append(lines.pop(0))
@@ -210,7 +211,25 @@ def parse_html(html: str, source: str | None = None) -> Article:
     )
 
 
-_BLOCKS = frozenset(["p", "div", "br", "li", "h1", "h2", "h3", "h4", "h5", "h6", "blockquote", "tr", "section", "article", "pre"])
+_BLOCKS = frozenset(
+    [
+        "p",
+        "div",
+        "br",
+        "li",
+        "h1",
+        "h2",
+        "h3",
+        "h4",
+        "h5",
+        "h6",
+        "blockquote",
+        "tr",
+        "section",
+        "article",
+        "pre",
+    ]
+)
 
 
 def fragment_text(fragment: str) -> str:

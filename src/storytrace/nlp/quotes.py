@@ -21,7 +21,64 @@ from storytrace.nlp.entities import name_key, name_words
 from storytrace.text.quotemarks import quoted_spans
 
 CUE_LEMMAS = frozenset(
-    ["say", "tell", "add", "state", "note", "warn", "insist", "explain", "claim", "announce", "declare", "stress", "emphasize", "emphasise", "argue", "write", "report", "confirm", "deny", "assert", "reiterate", "urge", "underscore", "acknowledge", "admit", "maintain", "suggest", "predict", "vow", "pledge", "promise", "threaten", "comment", "remark", "reply", "respond", "ask", "tweet", "post", "caution", "allege", "contend", "describe", "charge", "recall", "quip", "concede", "complain", "observe", "point", "testify", "conclude", "agree", "disclose", "reveal", "estimate"]
+    [
+        "say",
+        "tell",
+        "add",
+        "state",
+        "note",
+        "warn",
+        "insist",
+        "explain",
+        "claim",
+        "announce",
+        "declare",
+        "stress",
+        "emphasize",
+        "emphasise",
+        "argue",
+        "write",
+        "report",
+        "confirm",
+        "deny",
+        "assert",
+        "reiterate",
+        "urge",
+        "underscore",
+        "acknowledge",
+        "admit",
+        "maintain",
+        "suggest",
+        "predict",
+        "vow",
+        "pledge",
+        "promise",
+        "threaten",
+        "comment",
+        "remark",
+        "reply",
+        "respond",
+        "ask",
+        "tweet",
+        "post",
+        "caution",
+        "allege",
+        "contend",
+        "describe",
+        "charge",
+        "recall",
+        "quip",
+        "concede",
+        "complain",
+        "observe",
+        "point",
+        "testify",
+        "conclude",
+        "agree",
+        "disclose",
+        "reveal",
+        "estimate",
+    ]
 )
 PRONOUNS = {
     "he": "person",
@@ -33,12 +90,19 @@ PRONOUNS = {
     "we": "any",
     "i": "any",
 }
-ROLE_NOUNS = frozenset(
-    ["spokesman", "spokeswoman", "spokesperson", "official", "minister", "cleric", "leader", "president", "premier", "commander", "chief", "head", "director", "secretary", "ambassador", "envoy", "senator", "lawmaker", "mayor", "governor", "chairman", "chairwoman", "officer", "adviser", "advisor", "analyst", "expert", "source", "diplomat", "general", "representative", "lawyer", "attorney", "witness", "resident", "professor", "scientist", "economist", "engineer", "manager", "founder", "executive", "ceo", "coach", "captain", "king", "queen", "prince", "pope", "bishop", "imam", "sheikh", "judge", "prosecutor", "police", "army", "group", "militia", "movement", "ministry", "government", "party", "company", "agency", "organization", "organisation", "council", "committee", "coalition", "alliance", "union"]
+_ORG_ROLES = frozenset(
+    "group militia movement ministry government party company agency organization organisation "
+    "council committee coalition alliance union army police".split()
 )
-_PERSON_ROLES = ROLE_NOUNS - frozenset(
-    ["group", "militia", "movement", "ministry", "government", "party", "company", "agency", "organization", "organisation", "council", "committee", "coalition", "alliance", "union", "army", "police"]
+_PERSON_ROLES = frozenset(
+    "spokesman spokeswoman spokesperson official minister cleric leader president premier "
+    "commander chief head director secretary ambassador envoy senator lawmaker mayor governor "
+    "chairman chairwoman officer adviser advisor analyst expert source diplomat general "
+    "representative lawyer attorney witness resident professor scientist economist engineer "
+    "manager founder executive ceo coach captain king queen prince pope bishop imam sheikh "
+    "judge prosecutor".split()
 )
+ROLE_NOUNS = _PERSON_ROLES | _ORG_ROLES
 _NAMED_LABELS = ("PERSON", "ORG", "NORP", "GPE", "LOC", "FAC")
 MIN_DIRECT_WORDS = 4  # shorter quoted bits are scare quotes or fragments of indirect speech
 NEIGHBOUR_CHARS = 400

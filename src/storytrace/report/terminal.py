@@ -115,3 +115,53 @@ def show_comparison(comparison: Comparison, console: Console) -> None:
         only.append("\nonly in B: ", style="bold")
         only.append(", ".join(e.name for e in ents.only_b) or "—")
         console.print(only)
+
+
+def show_story(view: dict, console: Console) -> None:
+    story = view["story"]
+    console.print(Text(f"{story['headline']}", style="bold"))
+    console.print(
+        Text(
+            f"{story['id']} · {len(story['article_ids'])} articles · "
+            f"{(story['first'] or '?')[:16]} → {(story['last'] or '?')[:16]} · "
+            f"keywords: {', '.join(story['keywords'])}",
+            style="dim",
+        )
+    )
+    if view["first"]:
+        f = view["first"]
+        console.print(
+            f"first published by [bold]{f['outlet'] or '?'}[/bold] at {f['published'] or '?'}: {f['title']}"
+        )
+    timeline = Table(title="timeline, outlet by outlet", expand=True)
+    for col in ("published", "outlet", "title", "id"):
+        timeline.add_column(col)
+    for row in view["timeline"]:
+        timeline.add_row(
+            (row["published"] or "undated")[:16], row["outlet"] or "?", row["title"], row["id"][:12]
+        )
+    console.print(timeline)
+    if view["passages"]:
+        table = Table(
+            title=f"{len(view['passages'])} reused passages (source → taker)", expand=True
+        )
+        for col in ("from", "to", "kind", "text"):
+            table.add_column(col)
+        for p in view["passages"][:40]:
+            table.add_row(
+                p["from_outlet"] or "?", p["to_outlet"] or "?", p["kind"], _clip(p["text"], 160)
+            )
+        console.print(table)
+    if view["speakers"]:
+        table = Table(title="who said what, across outlets", expand=True)
+        for col in ("speaker", "outlet", "", "quote"):
+            table.add_column(col)
+        for s in view["speakers"][:15]:
+            for q in s["quotes"][:6]:
+                table.add_row(
+                    s["speaker"],
+                    q["outlet"] or "?",
+                    "D" if q["direct"] else "I",
+                    _clip(q["text"], 160),
+                )
+        console.print(table)

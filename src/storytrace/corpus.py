@@ -1,0 +1,380 @@
+"""Corpus jobs: ingest files into the store, then dedup, reuse, stories and quotes.
+
+Each job reads from the store, runs a pure stage over batches with the engine, and writes
+each batch back in one transaction, so an interrupted job loses only the batch in flight
+and running it again carries on where it stopped.
+"""
+
+from __future__ import annotations
+
+import glob
+import hashlib
+import os
+from collections import Counter
+from collections.abc import Callable, Iterable, Iterator
+from dataclasses import dataclass, field, replace
+from pathlib import Path
+
+from storytrace.engine import run_stage
+from storytrace.errors import InputError
+from storytrace.ingest.outlet import domain_from_path, domain_of
+from storytrace.model import Article, Rejected, Story
+from storytrace.store.db import Store
+
+Progress = Callable[[int], None]  # called with how many items were just done
+BATCH = 200
+
+
+# -- ingest -------------------------------------------------------------------------------
+@dataclass
+class IngestSummary:
+    files: int = 0
+    unchanged: int = 0
+    added: int = 0
+    duplicates: int = 0
+    rejected: list[tuple[str, str]] = field(default_factory=list)
+
+    @property
+    def failed(self) -> bool:
+        return bool(self.rejected)
+
+
+def expand_paths(args: Iterable[str]) -> tuple[list[Path], list[tuple[str, str]]]:
+    """Files named by arguments (files, folders searched recursively, globs), and bad arguments."""
+    files: list[Path] = []
+    bad: list[tuple[str, str]] = []
+    for arg in args:
+        path = Path(arg)
+        if path.is_file():
+            files.append(path)
+        elif path.is_dir():
+            found = sorted(
+                p
+                for p in path.rglob("*")
+                if p.is_file()
+                and not any(part.startswith(".") for part in p.relative_to(path).parts)
+            )
+            if not found:
+                bad.append((arg, "folder holds no files"))
+            files.extend(found)
+        elif any(ch in arg for ch in "*?["):
+            matches = glob.glob(arg, recursive=True)  # noqa: PTH207 - absolute patterns too
+            found = sorted(Path(p) for p in matches if Path(p).is_file())
+            if not found:
+                bad.append((arg, "pattern matches no files"))
+            files.extend(found)
+        else:
+            bad.append((arg, "no such file or folder"))
+    return list(dict.fromkeys(files)), bad
+
+
+def _records(path: Path, fields: object, fmt: str | None) -> Iterator[Article | Rejected]:
+    from storytrace.ingest import read_path
+
+    try:
+        yield from read_path(path, fmt=fmt, fields=fields)  # type: ignore[arg-type]
+    except InputError as exc:
+        message = str(exc)
+        prefix = f"{path}: "
+        yield Rejected(str(path), message[len(prefix) :] if message.startswith(prefix) else message)
+    except OSError as exc:  # vanished or unreadable mid-run
+        yield Rejected(str(path), f"cannot read file ({exc.strerror or exc})")
+
+
+def ingest(
+    store: Store,
+    files: Iterable[Path],
+    fields: object = None,
+    fmt: str | None = None,
+    progress: Progress | None = None,
+    summary: IngestSummary | None = None,
+) -> IngestSummary:
+    """Read every file into the store; already stored content is counted, not stored again."""
+    summary = summary or IngestSummary()
+    for path in files:
+        summary.files += 1
+        try:
+            stat = path.stat()
+        except OSError as exc:
+            summary.rejected.append((str(path), f"cannot read file ({exc.strerror or exc})"))
+            with store.transaction():
+                store.add_rejection(str(path), summary.rejected[-1][1])
+            continue
+        key = str(path.resolve())
+        if store.file_done(key, stat.st_size, stat.st_mtime):
+            summary.unchanged += 1
+            if progress:
+                progress(1)
+            continue
+        pending: list[Article | Rejected] = []
+        seen_ids: dict[str, str] = {}
+        records = 0
+        for item in _records(path, fields, fmt):
+            records += 1
+            pending.append(item)
+            if len(pending) >= BATCH:
+                _commit(store, pending, summary, seen_ids)
+                pending = []
+        _commit(store, pending, summary, seen_ids, done=(key, stat.st_size, stat.st_mtime, records))
+        if progress:
+            progress(1)
+    return summary
+
+
+def _commit(
+    store: Store,
+    items: list[Article | Rejected],
+    summary: IngestSummary,
+    seen_ids: dict[str, str],
+    done: tuple[str, int, float, int] | None = None,
+) -> None:
+    with store.transaction():
+        for item in items:
+            if isinstance(item, Rejected):
+                store.add_rejection(item.source, item.reason)
+                summary.rejected.append((item.source, item.reason))
+                continue
+            if store.has_article(item.id):
+                summary.duplicates += 1
+                continue
+            record_id = dict(item.meta).get("record_id")
+            if record_id is not None:
+                owner = store.record_owner(record_id) or seen_ids.get(record_id)
+                if owner is not None and owner != item.id:
+                    reason = f"record id {record_id!r} already stored with different text"
+                    store.add_rejection(item.source or "?", reason)
+                    summary.rejected.append((item.source or "?", reason))
+                    continue
+                seen_ids[record_id] = item.id
+            domain = domain_of(item.url) or domain_from_path(item.source)
+            if domain:
+                item = replace(item, outlet=store.outlet_name(domain, item.outlet))
+            store.add_article(item)
+            summary.added += 1
+        if done is not None:
+            store.mark_file(*done)
+
+
+# -- near-duplicates ----------------------------------------------------------------------
+@dataclass(frozen=True, slots=True)
+class DedupResult:
+    signed: int
+    pairs: int
+    groups: int
+
+
+def dedup(
+    store: Store,
+    threshold: float = 0.7,
+    workers: int | None = None,
+    progress: Progress | None = None,
+) -> DedupResult:
+    """Sign new articles, find near-duplicate pairs by LSH, and rebuild the groups."""
+    from storytrace.dedup import SignOptions, band_params, build_groups, sign_batch, verified_pairs
+
+    bands, rows = band_params(threshold)
+    options = SignOptions(bands=bands, rows=rows)
+    signed = _sign_new(store, options, sign_batch, workers, progress)
+    candidates = list(store.band_collisions())
+    wanted = sorted({i for group in candidates for i in group})
+    sigs = store.signatures(wanted)
+    pairs = verified_pairs(candidates, sigs, threshold)
+    meta = store.meta_of(sorted({i for p in pairs for i in p}))
+    order = {i: (row["published"] or "~", i) for i, row in meta.items()}
+    rows_out = build_groups(pairs, order)
+    with store.transaction():
+        store.replace_dup_groups(rows_out)
+    return DedupResult(signed, len(pairs), len({r[1] for r in rows_out}))
+
+
+def _sign_new(
+    store: Store, options: object, stage: Callable, workers: int | None, progress: Progress | None
+) -> int:
+    import functools
+
+    ids = store.unsigned_ids()
+    if not ids:
+        return 0
+    # a new banding (another threshold) invalidates old band keys: re-sign everything
+    batches = ([(a.id, a.text) for a in batch] for batch in store.iter_articles(batch=500, ids=ids))
+    done = 0
+    for result in run_stage(functools.partial(stage, options=options), batches, workers):
+        with store.transaction():
+            store.add_signatures(result)
+        done += len(result)
+        if progress:
+            progress(len(result))
+    return done
+
+
+# -- reuse --------------------------------------------------------------------------------
+@dataclass(frozen=True, slots=True)
+class ReuseResult:
+    candidates: int
+    aligned: int
+    passages: int
+
+
+def reuse(
+    store: Store,
+    max_df: int = 50,
+    min_shared: int = 2,
+    workers: int | None = None,
+    progress: Progress | None = None,
+) -> ReuseResult:
+    """Find article pairs that share rare n-grams (or are near-duplicates) and align them."""
+    from storytrace.reuse import align_batch, anchors_batch
+
+    new = store.unanchored_ids()
+    for result in run_stage(
+        anchors_batch,
+        ([(a.id, a.text) for a in b] for b in store.iter_articles(batch=500, ids=new)),
+        workers,
+    ):
+        with store.transaction():
+            store.add_anchors(result)
+    pairs = {(x, y) for x, y, _ in store.anchor_pairs(max_df, min_shared)}
+    for rows in store.dup_groups().values():
+        canonical = rows[0]["canonical"]
+        pairs.update(
+            (min(canonical, r["article_id"]), max(canonical, r["article_id"]))
+            for r in rows
+            if r["article_id"] != canonical
+        )
+    todo = sorted(pairs)
+    meta = store.meta_of(sorted({i for p in todo for i in p}))
+
+    def directed(pair: tuple[str, str]) -> tuple[str, str]:
+        x, y = pair
+        kx = (meta[x]["published"] or "~", x)
+        ky = (meta[y]["published"] or "~", y)
+        return (x, y) if kx <= ky else (y, x)
+
+    todo = [p for p in map(directed, todo) if not store.aligned(*p)]
+
+    def batches() -> Iterator[list[tuple[str, str, str, str]]]:
+        for i in range(0, len(todo), 50):
+            chunk = todo[i : i + 50]
+            ids = sorted({x for p in chunk for x in p})
+            texts = {a.id: a.text for batch in store.iter_articles(ids=ids) for a in batch}
+            yield [(a, texts[a], b, texts[b]) for a, b in chunk]
+
+    aligned = passages = 0
+    for result in run_stage(align_batch, batches(), workers):
+        with store.transaction():
+            for a_id, b_id, found in result:
+                store.add_passages(a_id, b_id, found)
+                passages += len(found)
+        aligned += len(result)
+        if progress:
+            progress(len(result))
+    return ReuseResult(len(pairs), aligned, passages)
+
+
+# -- stories ------------------------------------------------------------------------------
+def stories(
+    store: Store,
+    options: object = None,
+    embed: bool = False,
+    workers: int | None = None,
+    progress: Progress | None = None,
+) -> list[Story]:
+    """Cluster every article into stories (rebuilt from scratch: deterministic)."""
+    import functools
+
+    from storytrace.stories.cluster import StoryClusterer, StoryOptions, featurize, term_counts
+
+    opts = options if isinstance(options, StoryOptions) else StoryOptions()
+    df: Counter[str] = Counter()
+    n_docs = 0
+    for batch in store.iter_articles():
+        for a in batch:
+            df.update(set(term_counts(a.title, a.text, opts.head_words)))
+        n_docs += len(batch)
+    clusterer = StoryClusterer(opts)
+    stage = functools.partial(featurize, df=df, n_docs=n_docs, options=opts)
+    batches = ([(a.id, a.title, a.text, a.published) for a in b] for b in store.iter_articles())
+    heads: dict[str, str] = {}
+    for batch_features in run_stage(stage, batches, workers):
+        if embed:
+            batch_features = _with_embeddings(store, batch_features)
+        for f in batch_features:
+            clusterer.add(f)
+        if progress:
+            progress(len(batch_features))
+    groups = clusterer.finish()
+    meta = store.meta_of([i for members, _ in groups for i in members])
+    built: list[Story] = []
+    scores: dict[str, float] = {}
+    for members, member_scores in groups:
+        first = meta[members[0]]
+        dates = sorted(meta[m]["published"] for m in members if meta[m]["published"])
+        outlets = list(dict.fromkeys(meta[m]["outlet"] for m in members if meta[m]["outlet"]))
+        story_id = "s" + hashlib.sha256("\n".join(sorted(members)).encode()).hexdigest()[:10]
+        heads[story_id] = first["title"]
+        built.append(
+            Story(
+                story_id,
+                first["title"] or members[0],
+                tuple(members),
+                _keywords(store, members, df, n_docs),
+                dates[0] if dates else None,
+                dates[-1] if dates else None,
+                tuple(outlets),
+            )
+        )
+        scores.update(zip(members, member_scores, strict=True))
+    with store.transaction():
+        store.replace_stories(built, scores)
+    return built
+
+
+def _keywords(
+    store: Store, members: list[str], df: Counter[str], n_docs: int, top: int = 6
+) -> tuple[str, ...]:
+    import math
+
+    from storytrace.stories.cluster import term_counts
+
+    totals: Counter[str] = Counter()
+    for batch in store.iter_articles(ids=members[:20]):
+        for a in batch:
+            for term in set(term_counts(a.title, a.text, 150)):
+                totals[term] += 1
+    scored = sorted(
+        totals.items(), key=lambda kv: (-kv[1] * math.log((n_docs + 1) / (df[kv[0]] + 1)), kv[0])
+    )
+    return tuple(t for t, _ in scored[:top])
+
+
+def _with_embeddings(store: Store, features: list) -> list:
+    from storytrace.embed import encode
+
+    texts = []
+    for batch in store.iter_articles(ids=[f.id for f in features]):
+        texts += [f"{a.title}\n{' '.join(a.text.split()[:100])}" for a in batch]
+    vectors = encode(texts)
+    return [replace(f, embedding=v) for f, v in zip(features, vectors, strict=True)]
+
+
+# -- quotes -------------------------------------------------------------------------------
+def quotes(store: Store, progress: Progress | None = None) -> int:
+    """Find quotes in every article not yet analysed."""
+    from storytrace.nlp.pipeline import parse
+    from storytrace.nlp.quotes import quotes_from_doc
+
+    ids = store.unquoted_ids()
+    done = 0
+    for batch in store.iter_articles(batch=64, ids=ids):
+        docs = parse([a.text for a in batch])
+        with store.transaction():
+            for article, doc in zip(batch, docs, strict=True):
+                store.replace_quotes(article.id, quotes_from_doc(doc))
+        done += len(batch)
+        if progress:
+            progress(len(batch))
+    return done
+
+
+def cpu_workers() -> int:
+    return max(1, min(os.cpu_count() or 1, 8))

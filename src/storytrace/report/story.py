@@ -1,0 +1,116 @@
+"""Views over the store for presentation: one story outlet by outlet, reuse between outlets.
+
+These only arrange what the corpus jobs stored; they compute nothing new.
+"""
+
+from __future__ import annotations
+
+from collections import defaultdict
+from typing import Any
+
+from storytrace.store.db import Store
+
+
+def _speaker_key(name: str | None) -> str | None:
+    if not name:
+        return None
+    from storytrace.nlp.entities import name_key, name_words
+
+    words = name_words(name_key(name))
+    return words[-1] if words else None
+
+
+def story_view(store: Store, story_id: str) -> dict[str, Any]:
+    """Everything ``storytrace story`` shows, as plain data (also its JSON)."""
+    story = store.story(story_id)
+    ids = list(story.article_ids)
+    meta = store.meta_of(ids)
+    rows = sorted((meta[i] for i in ids), key=lambda r: (r["published"] or "~", r["id"]))
+    by_outlet: dict[str, list[dict[str, Any]]] = defaultdict(list)
+    for r in rows:
+        by_outlet[r["outlet"] or "unknown"].append(
+            {"id": r["id"], "title": r["title"], "published": r["published"], "words": r["words"]}
+        )
+    passages = [
+        {
+            "from": p["a_id"],
+            "to": p["b_id"],
+            "from_outlet": p["a_outlet"],
+            "to_outlet": p["b_outlet"],
+            "kind": p["kind"],
+            "score": round(p["score"], 3),
+            "text": p["a_text"],
+            "taken_as": p["b_text"],
+        }
+        for p in store.passages(ids)
+    ]
+    speakers: dict[str, dict[str, Any]] = {}
+    for q in store.quotes(ids):
+        name = q["speaker_resolved"] or q["speaker"]
+        key = _speaker_key(name)
+        if key is None:
+            continue
+        entry = speakers.setdefault(key, {"speaker": name, "quotes": []})
+        if name and len(name) > len(entry["speaker"]):
+            entry["speaker"] = name
+        entry["quotes"].append(
+            {
+                "article": q["article_id"],
+                "outlet": q["outlet"],
+                "text": q["text"],
+                "cue": q["cue"],
+                "direct": bool(q["direct"]),
+            }
+        )
+    ranked = sorted(
+        speakers.values(),
+        key=lambda s: (-len({q["outlet"] for q in s["quotes"]}), -len(s["quotes"]), s["speaker"]),
+    )
+    first = rows[0] if rows else None
+    return {
+        "story": story.to_dict(),
+        "first": {
+            "id": first["id"],
+            "outlet": first["outlet"],
+            "published": first["published"],
+            "title": first["title"],
+        }
+        if first
+        else None,
+        "timeline": [
+            {"id": r["id"], "outlet": r["outlet"], "published": r["published"], "title": r["title"]}
+            for r in rows
+        ],
+        "outlets": [
+            {"outlet": o, "articles": arts}
+            for o, arts in sorted(
+                by_outlet.items(), key=lambda kv: (kv[1][0]["published"] or "~", kv[0])
+            )
+        ],
+        "passages": passages,
+        "speakers": ranked,
+    }
+
+
+def outlet_flows(store: Store) -> list[dict[str, Any]]:
+    """Per (source outlet, taking outlet): article pairs, passages and words reused."""
+    pairs: dict[tuple[str, str], set[tuple[str, str]]] = defaultdict(set)
+    counts: dict[tuple[str, str], list[int]] = defaultdict(lambda: [0, 0])
+    for p in store.passages():
+        key = (p["a_outlet"] or "unknown", p["b_outlet"] or "unknown")
+        pairs[key].add((p["a_id"], p["b_id"]))
+        counts[key][0] += 1
+        counts[key][1] += len((p["a_text"] or "").split())
+    return sorted(
+        (
+            {
+                "from": k[0],
+                "to": k[1],
+                "articles": len(pairs[k]),
+                "passages": counts[k][0],
+                "words": counts[k][1],
+            }
+            for k in pairs
+        ),
+        key=lambda f: (-f["words"], f["from"], f["to"]),
+    )

@@ -1,0 +1,58 @@
+"""A self-contained HTML page for one story: timeline by outlet, reuse, quotes by speaker."""
+
+from __future__ import annotations
+
+import html
+from pathlib import Path
+from typing import Any
+
+_STYLE = """
+body{font:15px/1.5 system-ui,sans-serif;margin:24px;color:#1d1d1f;max-width:1100px}
+h1{font-size:22px;margin-bottom:4px} .dim{color:#666;font-size:13px}
+table{border-collapse:collapse;width:100%;margin:10px 0 22px;font-size:14px}
+td,th{border-bottom:1px solid #e3e3e3;padding:4px 8px;text-align:left;vertical-align:top}
+th{background:#f5f5f7} .first{background:#fff7d6} .kind{font-size:12px;color:#555}
+"""
+
+
+def _e(value: Any) -> str:
+    return html.escape("" if value is None else str(value))
+
+
+def render_story(view: dict[str, Any]) -> str:
+    story = view["story"]
+    first_id = view["first"]["id"] if view["first"] else None
+    timeline = "".join(
+        f"<tr class='{'first' if r['id'] == first_id else ''}'><td>{_e((r['published'] or 'undated')[:16])}</td>"
+        f"<td>{_e(r['outlet'])}</td><td>{_e(r['title'])}</td><td class='dim'>{_e(r['id'][:12])}</td></tr>"
+        for r in view["timeline"]
+    )
+    passages = "".join(
+        f"<tr><td>{_e(p['from_outlet'])} → {_e(p['to_outlet'])}</td><td class='kind'>{_e(p['kind'])}</td>"
+        f"<td>{_e(p['text'])}</td></tr>"
+        for p in view["passages"]
+    )
+    speakers = "".join(
+        f"<tr><td>{_e(s['speaker'])}</td><td>{_e(q['outlet'])}</td>"
+        f"<td class='kind'>{'direct' if q['direct'] else 'indirect'}</td><td>{_e(q['text'])}</td></tr>"
+        for s in view["speakers"]
+        for q in s["quotes"]
+    )
+    return f"""<!doctype html><html lang="en"><head><meta charset="utf-8">
+<title>storytrace: {_e(story["headline"])}</title><style>{_STYLE}</style></head><body>
+<h1>{_e(story["headline"])}</h1>
+<div class="dim">{_e(story["id"])} · {len(story["article_ids"])} articles from {len(story["outlets"])} outlets ·
+{_e((story["first"] or "?")[:16])} → {_e((story["last"] or "?")[:16])} · keywords: {_e(", ".join(story["keywords"]))}</div>
+<h2>Timeline (first publisher highlighted)</h2>
+<table><tr><th>published</th><th>outlet</th><th>title</th><th>id</th></tr>{timeline}</table>
+<h2>Reused passages ({len(view["passages"])})</h2>
+<table><tr><th>source → taker</th><th>kind</th><th>text</th></tr>{passages}</table>
+<h2>Who said what</h2>
+<table><tr><th>speaker</th><th>outlet</th><th></th><th>quote</th></tr>{speakers}</table>
+</body></html>
+"""
+
+
+def write_story(view: dict[str, Any], path: Path) -> Path:
+    path.write_text(render_story(view), encoding="utf-8")
+    return path

@@ -1,0 +1,480 @@
+"""The embedded store: one SQLite file in WAL mode. The only module that writes SQL.
+
+Every write that belongs together happens in one transaction (``with store.transaction()``),
+so a crash or a kill leaves either all of a batch or none of it. Reads stream with
+iterators so a large store never has to fit in memory.
+"""
+
+from __future__ import annotations
+
+import json
+import sqlite3
+from collections.abc import Iterable, Iterator, Sequence
+from contextlib import contextmanager
+from datetime import UTC, datetime
+from pathlib import Path
+from typing import Any
+
+from storytrace.errors import StoreError
+from storytrace.model import Article, Passage, Quote, Story
+from storytrace.store.schema import MIGRATIONS, VERSION
+
+DEFAULT_PATH = Path("storytrace.db")
+
+
+def _now() -> str:
+    return datetime.now(UTC).replace(microsecond=0).isoformat()
+
+
+def _article(row: sqlite3.Row) -> Article:
+    return Article(
+        text=row["text"],
+        title=row["title"],
+        url=row["url"],
+        outlet=row["outlet"],
+        published=row["published"],
+        language=row["language"],
+        authors=tuple(json.loads(row["authors"])),
+        source=row["source"],
+        stripped=tuple(json.loads(row["stripped"])),
+        meta=tuple(json.loads(row["meta"]).items()),
+    )
+
+
+class Store:
+    """A storytrace database. ``Store.open(path)`` creates or upgrades it."""
+
+    def __init__(self, conn: sqlite3.Connection, path: Path) -> None:
+        self.conn = conn
+        self.path = path
+
+    # -- opening -----------------------------------------------------------------------
+    @classmethod
+    def open(cls, path: str | Path = DEFAULT_PATH, create: bool = True) -> Store:
+        path = Path(path)
+        if path.is_dir():
+            raise StoreError(f"{path}: is a directory, not a database file")
+        if not create and not path.exists():
+            raise StoreError(f"{path}: no such database (run `storytrace ingest` first)")
+        if create and not path.parent.exists():
+            raise StoreError(f"{path.parent}: no such folder for the database")
+        try:
+            conn = sqlite3.connect(path, timeout=30, isolation_level=None)
+            conn.row_factory = sqlite3.Row
+            conn.execute("PRAGMA journal_mode=WAL")
+            conn.execute("PRAGMA synchronous=NORMAL")
+            conn.execute("PRAGMA foreign_keys=ON")
+            version = conn.execute("PRAGMA user_version").fetchone()[0]
+        except sqlite3.DatabaseError as exc:
+            raise StoreError(f"{path}: not a storytrace database ({exc})") from exc
+        if version > VERSION:
+            conn.close()
+            raise StoreError(
+                f"{path}: written by a newer storytrace (schema {version}, this one reads {VERSION})"
+            )
+        store = cls(conn, path)
+        store._migrate(version)
+        return store
+
+    def _migrate(self, version: int) -> None:
+        for number in range(version, VERSION):
+            try:
+                with self.transaction():
+                    for statement in MIGRATIONS[number].split(";"):
+                        if statement.strip():
+                            self.conn.execute(statement)
+                    self.conn.execute(f"PRAGMA user_version={number + 1}")
+            except sqlite3.DatabaseError as exc:
+                raise StoreError(
+                    f"{self.path}: cannot upgrade to schema {number + 1} ({exc})"
+                ) from exc
+
+    def close(self) -> None:
+        self.conn.close()
+
+    def __enter__(self) -> Store:
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self.close()
+
+    @contextmanager
+    def transaction(self) -> Iterator[sqlite3.Connection]:
+        """All writes inside commit together or not at all."""
+        self.conn.execute("BEGIN IMMEDIATE")
+        try:
+            yield self.conn
+        except BaseException:
+            self.conn.execute("ROLLBACK")
+            raise
+        self.conn.execute("COMMIT")
+
+    @property
+    def schema_version(self) -> int:
+        return self.conn.execute("PRAGMA user_version").fetchone()[0]
+
+    # -- ingest ------------------------------------------------------------------------
+    def has_article(self, article_id: str) -> bool:
+        return (
+            self.conn.execute("SELECT 1 FROM articles WHERE id=?", (article_id,)).fetchone()
+            is not None
+        )
+
+    def record_owner(self, record_id: str) -> str | None:
+        row = self.conn.execute(
+            "SELECT id FROM articles WHERE record_id=?", (record_id,)
+        ).fetchone()
+        return row[0] if row else None
+
+    def add_article(self, article: Article) -> None:
+        """Insert one article (inside the caller's transaction)."""
+        meta = dict(article.meta)
+        self.conn.execute(
+            "INSERT INTO articles (id, record_id, source, url, outlet, title, published, language,"
+            " authors, stripped, meta, text, words, ingested_at)"
+            " VALUES (?,?,?,?,?,?,?,?,?,?,?,?,?,?)",
+            (
+                article.id,
+                meta.get("record_id"),
+                article.source,
+                article.url,
+                article.outlet,
+                article.title,
+                article.published,
+                article.language,
+                json.dumps(list(article.authors)),
+                json.dumps(list(article.stripped)),
+                json.dumps(meta, ensure_ascii=False),
+                article.text,
+                len(article.text.split()),
+                _now(),
+            ),
+        )
+
+    def outlet_name(self, domain: str, name: str | None) -> str:
+        """The outlet to store for an article of ``domain``: one name per domain.
+
+        Pages of one site may or may not carry its name; the first name seen for a domain
+        replaces the bare domain everywhere, and later nameless articles take it.
+        """
+        row = self.conn.execute(
+            "SELECT name FROM outlet_names WHERE domain=?", (domain,)
+        ).fetchone()
+        if row is not None:
+            return row[0]
+        if name and name != domain:
+            self.conn.execute("INSERT INTO outlet_names VALUES (?,?)", (domain, name))
+            self.conn.execute("UPDATE articles SET outlet=? WHERE outlet=?", (name, domain))
+            return name
+        return domain
+
+    def add_rejection(self, source: str, reason: str) -> None:
+        self.conn.execute("INSERT INTO rejections VALUES (?,?,?)", (source, reason, _now()))
+
+    def file_done(self, path: str, size: int, mtime: float) -> bool:
+        row = self.conn.execute("SELECT size, mtime FROM files WHERE path=?", (path,)).fetchone()
+        return row is not None and row["size"] == size and row["mtime"] == mtime
+
+    def mark_file(self, path: str, size: int, mtime: float, records: int) -> None:
+        self.conn.execute(
+            "INSERT OR REPLACE INTO files VALUES (?,?,?,?,?)", (path, size, mtime, records, _now())
+        )
+
+    # -- reading articles --------------------------------------------------------------
+    def count(self, table: str = "articles") -> int:
+        if table not in {
+            "articles",
+            "rejections",
+            "files",
+            "passages",
+            "stories",
+            "quotes",
+            "dup_groups",
+            "signatures",
+        }:
+            raise StoreError(f"no table {table}")
+        return self.conn.execute(f"SELECT count(*) FROM {table}").fetchone()[0]
+
+    def article(self, article_id: str) -> Article:
+        row = self.conn.execute("SELECT * FROM articles WHERE id=?", (article_id,)).fetchone()
+        if row is None:
+            rows = self.conn.execute(
+                "SELECT * FROM articles WHERE id LIKE ? LIMIT 2", (article_id + "%",)
+            ).fetchall()
+            if len(rows) != 1:
+                raise StoreError(f"no article {article_id}")
+            row = rows[0]
+        return _article(row)
+
+    def iter_articles(
+        self, batch: int = 500, ids: Iterable[str] | None = None, order: str = "published"
+    ) -> Iterator[list[Article]]:
+        """Articles in batches, by publication date (undated last), then id."""
+        if ids is not None:
+            wanted = list(ids)
+            for i in range(0, len(wanted), batch):
+                chunk = wanted[i : i + batch]
+                rows = self.conn.execute(
+                    f"SELECT * FROM articles WHERE id IN ({','.join('?' * len(chunk))})", chunk
+                ).fetchall()
+                by_id = {r["id"]: _article(r) for r in rows}
+                yield [by_id[x] for x in chunk if x in by_id]
+            return
+        key = "published IS NULL, published, id" if order == "published" else "id"
+        cursor = self.conn.execute(f"SELECT * FROM articles ORDER BY {key}")
+        while rows := cursor.fetchmany(batch):
+            yield [_article(r) for r in rows]
+
+    def article_rows(self, columns: str = "id, outlet, published, title") -> Iterator[sqlite3.Row]:
+        yield from self.conn.execute(
+            f"SELECT {columns} FROM articles ORDER BY published IS NULL, published, id"
+        )
+
+    def rejections(self) -> list[sqlite3.Row]:
+        return self.conn.execute("SELECT * FROM rejections ORDER BY rowid").fetchall()
+
+    # -- near-duplicates ---------------------------------------------------------------
+    def unsigned_ids(self) -> list[str]:
+        return [
+            r[0]
+            for r in self.conn.execute(
+                "SELECT id FROM articles WHERE id NOT IN (SELECT article_id FROM signatures)"
+                " ORDER BY published IS NULL, published, id"
+            )
+        ]
+
+    def add_signatures(self, items: Sequence[tuple[str, bytes, Sequence[int]]]) -> None:
+        """(article id, MinHash bytes, band keys) for a batch, inside the caller's transaction."""
+        self.conn.executemany(
+            "INSERT OR REPLACE INTO signatures VALUES (?,?)", [(i, sig) for i, sig, _ in items]
+        )
+        self.conn.executemany(
+            "INSERT INTO bands VALUES (?,?,?)",
+            [(band, key, i) for i, _, keys in items for band, key in enumerate(keys)],
+        )
+
+    def band_collisions(self) -> Iterator[tuple[str, ...]]:
+        """Groups of article ids that share a band key (LSH candidates)."""
+        cursor = self.conn.execute(
+            "SELECT group_concat(article_id, ' ') FROM bands GROUP BY band, key HAVING count(*) > 1"
+        )
+        for (ids,) in cursor:
+            yield tuple(ids.split(" "))
+
+    def signatures(self, ids: Sequence[str]) -> dict[str, bytes]:
+        out: dict[str, bytes] = {}
+        for i in range(0, len(ids), 900):
+            chunk = list(ids[i : i + 900])
+            out.update(
+                self.conn.execute(
+                    f"SELECT article_id, minhash FROM signatures WHERE article_id IN ({','.join('?' * len(chunk))})",
+                    chunk,
+                ).fetchall()
+            )
+        return out
+
+    def replace_dup_groups(self, rows: Sequence[tuple[str, str, str, float]]) -> None:
+        self.conn.execute("DELETE FROM dup_groups")
+        self.conn.executemany("INSERT INTO dup_groups VALUES (?,?,?,?)", rows)
+
+    def dup_groups(self) -> dict[str, list[sqlite3.Row]]:
+        groups: dict[str, list[sqlite3.Row]] = {}
+        for row in self.conn.execute(
+            "SELECT g.group_id, g.article_id, g.canonical, g.similarity, a.outlet, a.published,"
+            " a.title FROM dup_groups g JOIN articles a ON a.id = g.article_id"
+            " ORDER BY g.group_id, a.published IS NULL, a.published, a.id"
+        ):
+            groups.setdefault(row["group_id"], []).append(row)
+        return groups
+
+    def meta_of(self, ids: Sequence[str]) -> dict[str, sqlite3.Row]:
+        out: dict[str, sqlite3.Row] = {}
+        for i in range(0, len(ids), 900):
+            chunk = list(ids[i : i + 900])
+            for row in self.conn.execute(
+                "SELECT id, outlet, published, title, words FROM articles"
+                f" WHERE id IN ({','.join('?' * len(chunk))})",
+                chunk,
+            ):
+                out[row["id"]] = row
+        return out
+
+    # -- reuse -------------------------------------------------------------------------
+    def unanchored_ids(self) -> list[str]:
+        return [
+            r[0]
+            for r in self.conn.execute(
+                "SELECT id FROM articles WHERE id NOT IN (SELECT article_id FROM anchored) ORDER BY id"
+            )
+        ]
+
+    def add_anchors(self, items: Sequence[tuple[str, Sequence[int]]]) -> None:
+        self.conn.executemany("INSERT OR IGNORE INTO anchored VALUES (?)", [(i,) for i, _ in items])
+        self.conn.executemany(
+            "INSERT INTO anchors VALUES (?,?)", [(h, i) for i, hashes in items for h in hashes]
+        )
+
+    def anchor_pairs(self, max_df: int, min_shared: int) -> list[tuple[str, str, int]]:
+        """Article pairs sharing at least ``min_shared`` anchors held by at most ``max_df`` articles."""
+        return [
+            tuple(r)
+            for r in self.conn.execute(
+                "WITH rare AS (SELECT hash FROM anchors GROUP BY hash HAVING count(*) BETWEEN 2 AND ?)"
+                " SELECT x.article_id, y.article_id, count(*) FROM anchors x"
+                " JOIN rare ON rare.hash = x.hash"
+                " JOIN anchors y ON y.hash = x.hash AND x.article_id < y.article_id"
+                " GROUP BY x.article_id, y.article_id HAVING count(*) >= ?"
+                " ORDER BY x.article_id, y.article_id",
+                (max_df, min_shared),
+            )
+        ]
+
+    def aligned(self, a_id: str, b_id: str) -> bool:
+        return (
+            self.conn.execute(
+                "SELECT 1 FROM aligned_pairs WHERE a_id=? AND b_id=?", (a_id, b_id)
+            ).fetchone()
+            is not None
+        )
+
+    def add_passages(self, a_id: str, b_id: str, passages: Sequence[Passage]) -> None:
+        self.conn.execute("INSERT OR IGNORE INTO aligned_pairs VALUES (?,?)", (a_id, b_id))
+        self.conn.executemany(
+            "INSERT INTO passages VALUES (?,?,?,?,?,?,?,?)",
+            [(a_id, b_id, p.kind, p.a[0], p.a[1], p.b[0], p.b[1], p.score) for p in passages],
+        )
+
+    def passages(self, ids: Sequence[str] | None = None) -> list[sqlite3.Row]:
+        sql = (
+            "SELECT p.*, a.outlet AS a_outlet, b.outlet AS b_outlet, a.published AS a_published,"
+            " b.published AS b_published, substr(a.text, p.a_start + 1, p.a_end - p.a_start) AS a_text,"
+            " substr(b.text, p.b_start + 1, p.b_end - p.b_start) AS b_text"
+            " FROM passages p JOIN articles a ON a.id = p.a_id JOIN articles b ON b.id = p.b_id"
+        )
+        if ids is None:
+            return self.conn.execute(sql + " ORDER BY p.rowid").fetchall()
+        rows: list[sqlite3.Row] = []
+        for i in range(0, len(ids), 400):
+            chunk = list(ids[i : i + 400])
+            marks = ",".join("?" * len(chunk))
+            rows += self.conn.execute(
+                sql + f" WHERE p.a_id IN ({marks}) AND p.b_id IN ({marks}) ORDER BY p.rowid",
+                chunk + chunk,
+            ).fetchall()
+        return rows
+
+    # -- stories -----------------------------------------------------------------------
+    def replace_stories(self, stories: Sequence[Story], scores: dict[str, float]) -> None:
+        self.conn.execute("DELETE FROM stories")
+        self.conn.execute("DELETE FROM story_articles")
+        self.conn.executemany(
+            "INSERT INTO stories VALUES (?,?,?,?,?,?)",
+            [
+                (
+                    s.id,
+                    s.headline,
+                    json.dumps(list(s.keywords)),
+                    s.first,
+                    s.last,
+                    len(s.article_ids),
+                )
+                for s in stories
+            ],
+        )
+        self.conn.executemany(
+            "INSERT INTO story_articles VALUES (?,?,?)",
+            [(s.id, a, scores.get(a, 1.0)) for s in stories for a in s.article_ids],
+        )
+
+    def stories(self) -> list[Story]:
+        members: dict[str, list[str]] = {}
+        outlets: dict[str, list[str]] = {}
+        for row in self.conn.execute(
+            "SELECT sa.story_id, sa.article_id, a.outlet FROM story_articles sa"
+            " JOIN articles a ON a.id = sa.article_id"
+            " ORDER BY a.published IS NULL, a.published, a.id"
+        ):
+            members.setdefault(row[0], []).append(row[1])
+            if row[2] and row[2] not in outlets.setdefault(row[0], []):
+                outlets[row[0]].append(row[2])
+        return [
+            Story(
+                r["id"],
+                r["headline"],
+                tuple(members.get(r["id"], ())),
+                tuple(json.loads(r["keywords"])),
+                r["first"],
+                r["last"],
+                tuple(outlets.get(r["id"], ())),
+            )
+            for r in self.conn.execute("SELECT * FROM stories ORDER BY size DESC, first, id")
+        ]
+
+    def story(self, story_id: str) -> Story:
+        matches = [s for s in self.stories() if s.id == story_id or s.id.startswith(story_id)]
+        if len(matches) != 1:
+            raise StoreError(f"no story {story_id}" if not matches else f"{story_id} is ambiguous")
+        return matches[0]
+
+    # -- quotes ------------------------------------------------------------------------
+    def replace_quotes(self, article_id: str, quotes: Sequence[Quote]) -> None:
+        self.conn.execute("DELETE FROM quotes WHERE article_id=?", (article_id,))
+        self.conn.executemany(
+            "INSERT INTO quotes VALUES (?,?,?,?,?,?,?,?)",
+            [
+                (
+                    article_id,
+                    q.span[0],
+                    q.span[1],
+                    q.text,
+                    q.speaker,
+                    q.speaker_resolved,
+                    q.cue,
+                    int(q.direct),
+                )
+                for q in quotes
+            ],
+        )
+        self.conn.execute("INSERT OR REPLACE INTO analysed VALUES (?, 'quotes')", (article_id,))
+
+    def unquoted_ids(self) -> list[str]:
+        return [
+            r[0]
+            for r in self.conn.execute(
+                "SELECT id FROM articles WHERE id NOT IN (SELECT article_id FROM analysed)"
+            )
+        ]
+
+    def quotes(self, ids: Sequence[str] | None = None) -> list[sqlite3.Row]:
+        sql = (
+            "SELECT q.*, a.outlet, a.published FROM quotes q JOIN articles a ON a.id = q.article_id"
+        )
+        if ids is None:
+            return self.conn.execute(sql + " ORDER BY q.article_id, q.start").fetchall()
+        rows: list[sqlite3.Row] = []
+        for i in range(0, len(ids), 900):
+            chunk = list(ids[i : i + 900])
+            rows += self.conn.execute(
+                sql
+                + f" WHERE q.article_id IN ({','.join('?' * len(chunk))}) ORDER BY q.article_id, q.start",
+                chunk,
+            ).fetchall()
+        return rows
+
+    def table_rows(self, table: str) -> Iterator[dict[str, Any]]:
+        """Rows of an exportable table, as dicts."""
+        queries = {
+            "articles": "SELECT id, record_id, source, url, outlet, title, published, language,"
+            " authors, stripped, words, text FROM articles ORDER BY published IS NULL, published, id",
+            "passages": "SELECT a_id, b_id, kind, a_start, a_end, b_start, b_end, score FROM passages ORDER BY rowid",
+            "quotes": "SELECT article_id, start, end, text, speaker, speaker_resolved, cue, direct FROM quotes"
+            " ORDER BY article_id, start",
+            "stories": "SELECT s.id AS story_id, s.headline, s.keywords, s.first, s.last, sa.article_id"
+            " FROM stories s JOIN story_articles sa ON sa.story_id = s.id ORDER BY s.id, sa.article_id",
+        }
+        if table not in queries:
+            raise StoreError(f"cannot export {table!r} (one of {', '.join(queries)})")
+        cursor = self.conn.execute(queries[table])
+        names = [d[0] for d in cursor.description]
+        for row in cursor:
+            yield dict(zip(names, row, strict=True))

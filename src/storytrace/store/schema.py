@@ -1,0 +1,126 @@
+"""The SQLite schema, as numbered migrations.
+
+``PRAGMA user_version`` holds the number of migrations applied; opening a store applies the
+missing ones in one transaction each, so an old store is upgraded in place and a store
+written by a newer storytrace is refused rather than misread.
+"""
+
+from __future__ import annotations
+
+MIGRATIONS: tuple[str, ...] = (
+    # 1: articles, what was rejected, which files are done
+    """
+    CREATE TABLE articles (
+        id          TEXT PRIMARY KEY,          -- content hash of text
+        record_id   TEXT,                      -- the id the source gave it, if any
+        source      TEXT,
+        url         TEXT,
+        outlet      TEXT,
+        title       TEXT NOT NULL DEFAULT '',
+        published   TEXT,
+        language    TEXT,
+        authors     TEXT NOT NULL DEFAULT '[]',
+        stripped    TEXT NOT NULL DEFAULT '[]',
+        meta        TEXT NOT NULL DEFAULT '{}',
+        text        TEXT NOT NULL,
+        words       INTEGER NOT NULL,
+        ingested_at TEXT NOT NULL
+    );
+    CREATE INDEX articles_published ON articles(published);
+    CREATE INDEX articles_outlet ON articles(outlet);
+    CREATE UNIQUE INDEX articles_record_id ON articles(record_id) WHERE record_id IS NOT NULL;
+    CREATE TABLE rejections (
+        source  TEXT NOT NULL,
+        reason  TEXT NOT NULL,
+        at      TEXT NOT NULL
+    );
+    CREATE TABLE outlet_names (
+        domain TEXT PRIMARY KEY,
+        name   TEXT NOT NULL
+    );
+    CREATE TABLE files (
+        path    TEXT PRIMARY KEY,
+        size    INTEGER NOT NULL,
+        mtime   REAL NOT NULL,
+        records INTEGER NOT NULL,
+        done_at TEXT NOT NULL
+    );
+    """,
+    # 2: near-duplicate signatures and groups
+    """
+    CREATE TABLE signatures (
+        article_id TEXT PRIMARY KEY REFERENCES articles(id) ON DELETE CASCADE,
+        minhash    BLOB NOT NULL
+    );
+    CREATE TABLE bands (
+        band       INTEGER NOT NULL,
+        key        INTEGER NOT NULL,
+        article_id TEXT NOT NULL
+    );
+    CREATE INDEX bands_key ON bands(band, key);
+    CREATE TABLE dup_groups (
+        article_id TEXT PRIMARY KEY,
+        group_id   TEXT NOT NULL,
+        canonical  TEXT NOT NULL,
+        similarity REAL NOT NULL
+    );
+    CREATE INDEX dup_groups_group ON dup_groups(group_id);
+    """,
+    # 3: reused passages between articles (a = the earlier, the source)
+    """
+    CREATE TABLE passages (
+        a_id    TEXT NOT NULL,
+        b_id    TEXT NOT NULL,
+        kind    TEXT NOT NULL,
+        a_start INTEGER NOT NULL, a_end INTEGER NOT NULL,
+        b_start INTEGER NOT NULL, b_end INTEGER NOT NULL,
+        score   REAL NOT NULL
+    );
+    CREATE INDEX passages_a ON passages(a_id);
+    CREATE INDEX passages_b ON passages(b_id);
+    CREATE TABLE anchors (
+        hash       INTEGER NOT NULL,
+        article_id TEXT NOT NULL
+    );
+    CREATE INDEX anchors_hash ON anchors(hash);
+    CREATE TABLE anchored (
+        article_id TEXT PRIMARY KEY
+    );
+    CREATE TABLE aligned_pairs (
+        a_id TEXT NOT NULL,
+        b_id TEXT NOT NULL,
+        PRIMARY KEY (a_id, b_id)
+    );
+    """,
+    # 4: stories and quotes
+    """
+    CREATE TABLE stories (
+        id       TEXT PRIMARY KEY,
+        headline TEXT NOT NULL,
+        keywords TEXT NOT NULL DEFAULT '[]',
+        first    TEXT,
+        last     TEXT,
+        size     INTEGER NOT NULL
+    );
+    CREATE TABLE story_articles (
+        story_id   TEXT NOT NULL,
+        article_id TEXT NOT NULL PRIMARY KEY,
+        score      REAL NOT NULL
+    );
+    CREATE INDEX story_articles_story ON story_articles(story_id);
+    CREATE TABLE quotes (
+        article_id TEXT NOT NULL,
+        start INTEGER NOT NULL, end INTEGER NOT NULL,
+        text TEXT NOT NULL,
+        speaker TEXT, speaker_resolved TEXT,
+        cue TEXT,
+        direct INTEGER NOT NULL
+    );
+    CREATE INDEX quotes_article ON quotes(article_id);
+    CREATE TABLE analysed (
+        article_id TEXT PRIMARY KEY,
+        stage      TEXT NOT NULL
+    );
+    """,
+)
+VERSION = len(MIGRATIONS)

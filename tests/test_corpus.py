@@ -1,0 +1,286 @@
+"""Corpus jobs on the sample corpus and on files written for these tests."""
+
+import gzip
+import json
+import os
+import signal
+import subprocess
+import sys
+import time
+
+import pytest
+
+from conftest import SAMPLE
+from storytrace import corpus
+from storytrace.store.db import Store
+from storytrace.store.schema import VERSION
+
+
+@pytest.fixture
+def store(tmp_path):
+    with Store.open(tmp_path / "st.db") as s:
+        yield s
+
+
+@pytest.fixture(scope="module")
+def sample_store(tmp_path_factory):
+    path = tmp_path_factory.mktemp("sample") / "sample.db"
+    with Store.open(path) as s:
+        files, bad = corpus.expand_paths([str(SAMPLE / "corpus")])
+        assert not bad
+        corpus.ingest(s, files)
+        corpus.dedup(s, workers=1)
+        corpus.reuse(s, workers=1)
+        corpus.stories(s, workers=1)
+    return path
+
+
+def test_ingest_sample_then_again_adds_nothing(store, truth):
+    files, _ = corpus.expand_paths([str(SAMPLE / "corpus")])
+    first = corpus.ingest(store, files)
+    assert first.added == len(truth["articles"]) and not first.rejected
+    again = corpus.ingest(store, files)
+    assert again.added == 0 and again.unchanged == len(files)
+    assert store.count() == len(truth["articles"])
+
+
+def test_same_content_from_two_files_is_stored_once(store, tmp_path):
+    body = "The ferry to Kessmouth was cancelled on Thursday because of high winds in the bay."
+    (tmp_path / "a.txt").write_text(body)
+    (tmp_path / "b.txt").write_text(body)
+    summary = corpus.ingest(store, [tmp_path / "a.txt", tmp_path / "b.txt"])
+    assert (summary.added, summary.duplicates) == (1, 1)
+
+
+def test_bad_items_are_rejected_with_reasons_and_the_rest_ingests(store, tmp_path):
+    good = "The night market in Torvane reopened after repairs to the old square, traders said."
+    (tmp_path / "ok.txt").write_text(good)
+    (tmp_path / "empty.txt").write_bytes(b"")
+    (tmp_path / "broken.txt.gz").write_bytes(gzip.compress(b"some words here")[:12])
+    lines = [
+        json.dumps(
+            {
+                "id": "x1",
+                "title": "One",
+                "text": "First text about the harbour crane being repaired.",
+            }
+        ),
+        '{"id": "x2", "title": "cut off',
+        json.dumps(
+            {"id": "x1", "title": "One again", "text": "A different text under the same record id."}
+        ),
+        json.dumps(
+            {
+                "id": "x3",
+                "title": "Future",
+                "text": "An article dated far in the future by mistake.",
+                "published": "2999-01-01",
+            }
+        ),
+    ]
+    (tmp_path / "records.jsonl").write_text("\n".join(lines) + "\n")
+    (tmp_path / "nocol.csv").write_text("headline,when\nA title,2026-03-01\n")
+    files = sorted(p for p in tmp_path.iterdir() if p.suffix != ".db" and "st.db" not in p.name)
+    summary = corpus.ingest(store, files)
+    reasons = " | ".join(r for _, r in summary.rejected)
+    assert summary.added == 3, reasons  # ok.txt, x1, x3 (its impossible date dropped)
+    assert "empty" in reasons
+    assert "gzip" in reasons
+    assert "invalid JSON" in reasons
+    assert "record id 'x1' already stored with different text" in reasons
+    assert "text" in reasons  # the CSV without a text column
+    future = [a for b in store.iter_articles() for a in b if "future" in a.text]
+    assert future and future[0].published is None
+    assert len(store.rejections()) == len(summary.rejected)
+
+
+def test_vanished_file_is_a_rejection(store, tmp_path):
+    gone = tmp_path / "gone.txt"
+    summary = corpus.ingest(store, [gone])
+    assert summary.rejected and "cannot read" in summary.rejected[0][1]
+
+
+def test_store_schema_is_versioned_and_newer_store_is_refused(tmp_path):
+    path = tmp_path / "v.db"
+    with Store.open(path) as s:
+        assert s.schema_version == VERSION
+        s.conn.execute(f"PRAGMA user_version={VERSION + 1}")
+    from storytrace.errors import StoreError
+
+    with pytest.raises(StoreError, match="newer"):
+        Store.open(path)
+
+
+def test_dedup_groups_wire_copies_with_earliest_canonical(sample_store, truth):
+    with Store.open(sample_store) as s:
+        groups = s.dup_groups()
+        assert groups
+        for rows in groups.values():
+            dates = [r["published"] or "~" for r in rows]
+            canonical = rows[0]["canonical"]
+            assert rows[0]["article_id"] == canonical and dates[0] == min(dates)
+            assert len({r["outlet"] for r in rows}) >= 1
+
+
+def test_reuse_direction_is_earlier_to_later(sample_store, truth):
+    with Store.open(sample_store) as s:
+        passages = s.passages()
+        assert passages
+        for p in passages:
+            assert (p["a_published"] or "~") <= (p["b_published"] or "~")
+        flows = {(p["a_outlet"], p["b_outlet"]) for p in passages}
+        assert ("Meridian Wire", "The Harbor Tribune") in flows
+
+
+def test_reuse_recovers_truth_passages(sample_store, truth):
+    """Most reused passages listed in the truth file are found between the right articles."""
+    import re
+
+    def norm(t):
+        return set(re.sub(r"\W+", " ", t.lower()).split())
+
+    with Store.open(sample_store) as s:
+        found = [(norm(p["a_text"]), norm(p["b_text"])) for p in s.passages()]
+    verbatim = [r for r in truth["reuse"] if r["kind"] in ("verbatim", "near-verbatim")]
+    hits = sum(
+        any(len(norm(r["source_text"]) & a) >= 0.8 * len(norm(r["source_text"])) for a, _ in found)
+        for r in verbatim
+    )
+    assert hits >= 0.8 * len(verbatim), (hits, len(verbatim))
+
+
+def test_stories_match_truth(sample_store, truth):
+    with Store.open(sample_store) as s:
+        stories = s.stories()
+        by_url = {}
+        for batch in s.iter_articles():
+            for a in batch:
+                by_url[a.id] = a
+    gold = {}
+    for entry in truth["articles"]:
+        for aid, art in by_url.items():
+            if (entry["url"] and art.url == entry["url"]) or (
+                not entry["url"] and art.source and art.source.endswith(entry["path"])
+            ):
+                gold[aid] = entry["story"]
+    assert len(gold) == len(truth["articles"])
+    pred = {a: s.id for s in stories for a in s.article_ids}
+    ids = list(gold)
+    p = sum(
+        len({j for j in ids if pred[j] == pred[i]} & {j for j in ids if gold[j] == gold[i]})
+        / len({j for j in ids if pred[j] == pred[i]})
+        for i in ids
+    ) / len(ids)
+    r = sum(
+        len({j for j in ids if pred[j] == pred[i]} & {j for j in ids if gold[j] == gold[i]})
+        / len({j for j in ids if gold[j] == gold[i]})
+        for i in ids
+    ) / len(ids)
+    assert 2 * p * r / (p + r) >= 0.9, (p, r)
+    # the two floods are separate stories
+    floods = {pred[a] for a, st in gold.items() if st.startswith("flood-")}
+    assert len(floods) >= 2
+
+
+def test_stories_are_deterministic(sample_store):
+    with Store.open(sample_store) as s:
+        before = [(x.id, x.article_ids) for x in s.stories()]
+        corpus.stories(s, workers=1)
+        assert [(x.id, x.article_ids) for x in s.stories()] == before
+
+
+def test_engine_pool_gives_same_signatures_as_in_process():
+    from storytrace.dedup import sign_batch
+    from storytrace.engine import run_stage
+
+    batches = [
+        [(f"d{i}-{j}", f"text number {i} {j} about harbour cranes and ferries") for j in range(20)]
+        for i in range(6)
+    ]
+    local = list(run_stage(sign_batch, batches, workers=1))
+    pooled = list(run_stage(sign_batch, batches, workers=2))
+    assert local == pooled
+
+
+def test_kill_during_ingest_loses_nothing_and_resume_completes(tmp_path):
+    folder = tmp_path / "many"
+    folder.mkdir()
+    for i in range(400):
+        (folder / f"a{i:04d}.txt").write_text(
+            f"Report {i}: the council of town {i} met on Monday and voted {i} to {i + 3} on the budget.\n"
+            f"Residents of town {i} said the vote number {i} came late."
+        )
+    db = tmp_path / "kill.db"
+    proc = subprocess.Popen(
+        [sys.executable, "-m", "storytrace.cli", "ingest", str(folder), "--db", str(db)],
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.DEVNULL,
+    )
+    deadline = time.time() + 60
+    while time.time() < deadline:
+        time.sleep(0.2)
+        if db.exists():
+            try:
+                with Store.open(db) as s:
+                    if s.count() > 20:
+                        break
+            except Exception:
+                continue
+    os.kill(proc.pid, signal.SIGKILL)
+    proc.wait()
+    with Store.open(db) as s:
+        partial = s.count()
+        assert s.conn.execute("PRAGMA integrity_check").fetchone()[0] == "ok"
+        # every stored article is whole
+        for batch in s.iter_articles():
+            for a in batch:
+                assert a.text.endswith("came late.")
+    done = subprocess.run(
+        [sys.executable, "-m", "storytrace.cli", "ingest", str(folder), "--db", str(db)],
+        capture_output=True,
+        text=True,
+        check=False,
+    )
+    assert done.returncode == 0, done.stderr
+    with Store.open(db) as s:
+        assert s.count() == 400 >= partial
+
+
+def test_cli_corpus_commands(cli, tmp_path):
+    db = tmp_path / "cli.db"
+    assert cli("ingest", SAMPLE / "corpus", "--db", db, "--json").code == 0
+    analysed = cli("analyse", "--db", db, "--no-embed", "--no-quotes")
+    assert analysed.code == 0, analysed.err
+    listed = cli("stories", "--db", db, "--json")
+    stories = listed.json()
+    assert len(stories) >= 6 and all(s["article_ids"] for s in stories)
+    one = cli(
+        "story", stories[0]["id"][:6], "--db", db, "--json", "--html", tmp_path / "story.html"
+    )
+    assert one.code == 0, one.err
+    view = one.json()
+    assert view["first"]["published"] == min(
+        t["published"] for t in view["timeline"] if t["published"]
+    )
+    assert (tmp_path / "story.html").exists()
+    flows = cli("outlets", "--db", db, "--json").json()
+    assert flows and all(f["passages"] > 0 for f in flows)
+    assert "digraph" in cli("outlets", "--db", db, "--dot").out
+    groups = cli("dedup", "--db", db, "--json", "--keep-list", tmp_path / "keep.txt").json()
+    keep = (tmp_path / "keep.txt").read_text().split()
+    dropped = sum(len(g["members"]) - 1 for g in groups["groups"])
+    assert len(keep) == 48 - dropped
+    for fmt in ("jsonl", "csv", "parquet"):
+        out = tmp_path / f"articles.{fmt}"
+        r = cli("export", "--db", db, "--format", fmt, "--table", "articles", "--out", out)
+        assert r.code == 0, r.err
+        assert out.stat().st_size > 0
+    import pyarrow.parquet as pq
+
+    assert pq.read_table(tmp_path / "articles.parquet").num_rows == 48
+    assert len((tmp_path / "articles.jsonl").read_text().splitlines()) == 48
+
+
+def test_cli_missing_db_is_one_line(cli, tmp_path):
+    r = cli("stories", "--db", tmp_path / "none.db")
+    assert r.code == 2 and "Traceback" not in r.err and len(r.err.strip().splitlines()) == 1
