@@ -144,3 +144,11 @@ def test_cli_compare_json_and_html(cli, seed_pair, tmp_path):
     data = result.json()
     assert data["a"]["published"] == "2021-04-07T22:02:00"
     assert out.exists() and "mark" in out.read_text()
+
+
+def test_seed_labels_per_outlet(seeds):
+    shared = {x.name: (x.descriptors, y.descriptors) for x, y in seeds.entities.shared}
+    a_labels, b_labels = shared["Jaafar al-Husseini"]
+    assert any("spokesman" in d for d in a_labels) and any("spokesman" in d for d in b_labels)
+    page = render(seeds)
+    assert "How each calls the actors" in page and "spokesman" in page

@@ -92,3 +92,27 @@ def test_awkward_input_does_not_crash(text):
     assert isinstance(quotes, list)
     for q in quotes:
         assert text[q.span[0] : q.span[1]] == q.text
+
+
+def test_descriptors_from_apposition_and_premodifier():
+    from storytrace.nlp.descriptors import descriptors_for
+    from storytrace.nlp.entities import entities_from_doc
+    from storytrace.nlp.pipeline import parse
+
+    text = ("Union leader Mara Colt spoke first. Tomas Brell, the harbour master of Port Lisker, "
+            "said the ships would wait.")
+    doc = parse([text])[0]
+    found = {e.name: e.descriptors for e in descriptors_for(doc, entities_from_doc(doc))}
+    assert "Union leader" in found.get("Mara Colt", ())
+    assert any("harbour master" in d for d in found.get("Tomas Brell", ()))
+
+
+def test_compare_flags_numbers_that_disagree():
+    from storytrace.compare import compare
+
+    a = "The agency said 2,500 people were evacuated from the valley on Tuesday after the river rose."
+    b = "The agency said 3,000 people were evacuated from the valley on Tuesday after the river rose."
+    (d,) = compare(a, b).disagreements
+    assert (d["a"], d["b"]) == ("2500", "3000")
+    same = compare(a, a)
+    assert same.disagreements == ()

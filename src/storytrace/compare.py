@@ -8,6 +8,7 @@ paraphrase step and the similarity evidence, so nothing is embedded twice.
 
 from __future__ import annotations
 
+import re
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -179,6 +180,7 @@ class Comparison:
     similarity: Similarity
     entities: EntityComparison | None = None
     quotes: QuoteComparison | None = None
+    disagreements: tuple[dict[str, str], ...] = ()
 
     def to_dict(self) -> dict[str, object]:
         return {
@@ -189,6 +191,7 @@ class Comparison:
             "similarity": self.similarity.to_dict(),
             "quotes": self.quotes.to_dict() if self.quotes is not None else None,
             "entities": self.entities.to_dict() if self.entities is not None else None,
+            "disagreements": list(self.disagreements),
         }
 
 
@@ -293,12 +296,14 @@ def gather_evidence(
     quotes_a: list[Quote] = []
     quotes_b: list[Quote] = []
     if options.entities:
+        from storytrace.nlp.descriptors import descriptors_for
         from storytrace.nlp.entities import entities_from_doc
         from storytrace.nlp.pipeline import parse
         from storytrace.nlp.quotes import quotes_from_doc, speaker_key
 
         doc_a, doc_b = parse([article_a.text, article_b.text])
-        ents_a, ents_b = entities_from_doc(doc_a), entities_from_doc(doc_b)
+        ents_a = descriptors_for(doc_a, entities_from_doc(doc_a))
+        ents_b = descriptors_for(doc_b, entities_from_doc(doc_b))
         quotes_a, quotes_b = quotes_from_doc(doc_a), quotes_from_doc(doc_b)
         said = (
             [(q.span, k) for q in quotes_a if (k := speaker_key(q))],
@@ -341,6 +346,31 @@ def gather_evidence(
     return Evidence(values, details, tuple(passages), entities, quotes)
 
 
+_NUMBER = re.compile(r"\d[\d,.]*")
+
+
+def number_disagreements(passages: Sequence[Passage]) -> tuple[dict[str, str], ...]:
+    """Numbers that differ where two articles tell the same thing (one says 2,500, one 3,000).
+
+    Only edits inside aligned passages count, so two unrelated figures are never compared.
+    """
+    out = []
+    for p in passages:
+        if p.kind == "near-verbatim":
+            pairs = [(op.a, op.b) for op in p.diff if op.op == "replace"]
+        elif p.kind == "paraphrase":
+            pairs = [(p.a_text, p.b_text)]
+        else:
+            continue
+        for a_text, b_text in pairs:
+            a_nums = {n.rstrip(".,").replace(",", "") for n in _NUMBER.findall(a_text)}
+            b_nums = {n.rstrip(".,").replace(",", "") for n in _NUMBER.findall(b_text)}
+            if a_nums and b_nums and a_nums.isdisjoint(b_nums):
+                out.append({"a": ", ".join(sorted(a_nums)), "b": ", ".join(sorted(b_nums)),
+                            "a_context": p.a_text, "b_context": p.b_text})
+    return tuple(out)
+
+
 def compare(
     a: str | Path | Article, b: str | Path | Article, options: CompareOptions | None = None
 ) -> Comparison:
@@ -351,5 +381,6 @@ def compare(
     evidence = gather_evidence(article_a, article_b, options)
     similarity = combine(evidence.values, evidence.details)
     return Comparison(
-        article_a, article_b, evidence.passages, similarity, evidence.entities, evidence.quotes
+        article_a, article_b, evidence.passages, similarity, evidence.entities, evidence.quotes,
+        number_disagreements(evidence.passages),
     )

@@ -136,6 +136,18 @@ def _entities_table(comparison: Comparison) -> str:
     )
 
 
+def _disagreements(comparison: Comparison) -> str:
+    if not comparison.disagreements:
+        return ""
+    rows = "".join(
+        f"<tr><td>{html.escape(d['a'])}</td><td>{html.escape(d['b'])}</td>"
+        f"<td>{html.escape(d['a_context'])}</td></tr>"
+        for d in comparison.disagreements
+    )
+    return ("<section class='extra'><h3>Numbers that disagree</h3><table><tr><th>A</th><th>B</th>"
+            "<th>where</th></tr>" + rows + "</table></section>")
+
+
 def render(comparison: Comparison) -> str:
     """The page as a string."""
     a, b, passages = comparison.a, comparison.b, comparison.passages
@@ -158,7 +170,7 @@ def render(comparison: Comparison) -> str:
 <span class="legend">{" ".join(f"<span>{counts[k]} {k}</span>" for k in _KIND_LABEL)}</span>
 <span>{html.escape(drivers)}</span></div></header>
 <div class="cols">{"".join(columns)}</div>
-{_quotes_table(comparison)}{_entities_table(comparison)}
+{_disagreements(comparison)}{_quotes_table(comparison)}{_entities_table(comparison)}
 <footer>Solid: verbatim · underlined: near-verbatim · dashed: paraphrase. Hover a passage to see its match; click to jump to it.</footer>
 <script>{_SCRIPT}</script></body></html>
 """

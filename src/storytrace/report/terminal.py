@@ -76,6 +76,9 @@ def show_comparison(comparison: Comparison, console: Console) -> None:
         table.add_row(kind, f"{p.score:.2f}", _clip(p.a_text), _clip(p.b_text))
     console.print(table)
 
+    for d in comparison.disagreements:
+        console.print(Text(f"numbers disagree: A says {d['a']}, B says {d['b']} — "
+                           f"{_clip(d['a_context'], 120)}", style="bold red"))
     quotes = comparison.quotes
     if quotes is not None:
         console.print(quotes_table(quotes.a, "Quotes in A"))
