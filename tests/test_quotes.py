@@ -99,8 +99,10 @@ def test_descriptors_from_apposition_and_premodifier():
     from storytrace.nlp.entities import entities_from_doc
     from storytrace.nlp.pipeline import parse
 
-    text = ("Union leader Mara Colt spoke first. Tomas Brell, the harbour master of Port Lisker, "
-            "said the ships would wait.")
+    text = (
+        "Union leader Mara Colt spoke first. Tomas Brell, the harbour master of Port Lisker, "
+        "said the ships would wait."
+    )
     doc = parse([text])[0]
     found = {e.name: e.descriptors for e in descriptors_for(doc, entities_from_doc(doc))}
     assert "Union leader" in found.get("Mara Colt", ())

@@ -502,6 +502,24 @@ def export(
         err.print(f"{n} rows written to {output}")
 
 
+@app.command()
+def serve(
+    db: DbOption = DEFAULT_DB,
+    host: Annotated[
+        str, typer.Option(help="Address to bind; loopback unless you mean to share it.")
+    ] = "127.0.0.1",
+    port: Annotated[int, typer.Option(min=1, max=65535)] = 8000,
+) -> None:
+    """Web UI and JSON API over the store (opened read-only)."""
+    import uvicorn
+
+    from storytrace.web.app import create_app
+
+    application = create_app(db)
+    err.print(f"serving {db} on http://{host}:{port}/  (API docs at /docs)")
+    uvicorn.run(application, host=host, port=port, log_level="warning")
+
+
 def _one_line(exc: BaseException) -> str:
     text = " ".join(str(exc).split())
     return text or type(exc).__name__

@@ -366,8 +366,14 @@ def number_disagreements(passages: Sequence[Passage]) -> tuple[dict[str, str], .
             a_nums = {n.rstrip(".,").replace(",", "") for n in _NUMBER.findall(a_text)}
             b_nums = {n.rstrip(".,").replace(",", "") for n in _NUMBER.findall(b_text)}
             if a_nums and b_nums and a_nums.isdisjoint(b_nums):
-                out.append({"a": ", ".join(sorted(a_nums)), "b": ", ".join(sorted(b_nums)),
-                            "a_context": p.a_text, "b_context": p.b_text})
+                out.append(
+                    {
+                        "a": ", ".join(sorted(a_nums)),
+                        "b": ", ".join(sorted(b_nums)),
+                        "a_context": p.a_text,
+                        "b_context": p.b_text,
+                    }
+                )
     return tuple(out)
 
 
@@ -381,6 +387,11 @@ def compare(
     evidence = gather_evidence(article_a, article_b, options)
     similarity = combine(evidence.values, evidence.details)
     return Comparison(
-        article_a, article_b, evidence.passages, similarity, evidence.entities, evidence.quotes,
+        article_a,
+        article_b,
+        evidence.passages,
+        similarity,
+        evidence.entities,
+        evidence.quotes,
         number_disagreements(evidence.passages),
     )

@@ -144,8 +144,10 @@ def _disagreements(comparison: Comparison) -> str:
         f"<td>{html.escape(d['a_context'])}</td></tr>"
         for d in comparison.disagreements
     )
-    return ("<section class='extra'><h3>Numbers that disagree</h3><table><tr><th>A</th><th>B</th>"
-            "<th>where</th></tr>" + rows + "</table></section>")
+    return (
+        "<section class='extra'><h3>Numbers that disagree</h3><table><tr><th>A</th><th>B</th>"
+        "<th>where</th></tr>" + rows + "</table></section>"
+    )
 
 
 def render(comparison: Comparison) -> str:

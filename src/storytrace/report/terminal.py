@@ -77,8 +77,13 @@ def show_comparison(comparison: Comparison, console: Console) -> None:
     console.print(table)
 
     for d in comparison.disagreements:
-        console.print(Text(f"numbers disagree: A says {d['a']}, B says {d['b']} — "
-                           f"{_clip(d['a_context'], 120)}", style="bold red"))
+        console.print(
+            Text(
+                f"numbers disagree: A says {d['a']}, B says {d['b']} — "
+                f"{_clip(d['a_context'], 120)}",
+                style="bold red",
+            )
+        )
     quotes = comparison.quotes
     if quotes is not None:
         console.print(quotes_table(quotes.a, "Quotes in A"))

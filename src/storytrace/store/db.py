@@ -50,6 +50,32 @@ class Store:
 
     # -- opening -----------------------------------------------------------------------
     @classmethod
+    def open_read_only(cls, path: str | Path = DEFAULT_PATH) -> Store:
+        """For serving: SQLite refuses every write, whatever the caller asks."""
+        path = Path(path)
+        if not path.is_file():
+            raise StoreError(f"{path}: no such database (run `storytrace ingest` first)")
+        try:
+            conn = sqlite3.connect(
+                f"{path.resolve().as_uri()}?mode=ro",
+                uri=True,
+                timeout=30,
+                isolation_level=None,
+                check_same_thread=False,
+            )
+            conn.row_factory = sqlite3.Row
+            version = conn.execute("PRAGMA user_version").fetchone()[0]
+        except sqlite3.DatabaseError as exc:
+            raise StoreError(f"{path}: not a storytrace database ({exc})") from exc
+        if version != VERSION:
+            conn.close()
+            raise StoreError(
+                f"{path}: schema {version}, this storytrace reads {VERSION}; "
+                "run any write command (e.g. `storytrace dedup`) to upgrade it"
+            )
+        return cls(conn, path)
+
+    @classmethod
     def open(cls, path: str | Path = DEFAULT_PATH, create: bool = True) -> Store:
         path = Path(path)
         if path.is_dir():
@@ -411,10 +437,114 @@ class Store:
         ]
 
     def story(self, story_id: str) -> Story:
-        matches = [s for s in self.stories() if s.id == story_id or s.id.startswith(story_id)]
-        if len(matches) != 1:
-            raise StoreError(f"no story {story_id}" if not matches else f"{story_id} is ambiguous")
-        return matches[0]
+        found = [
+            r[0]
+            for r in self.conn.execute(
+                "SELECT id FROM stories WHERE id = ? OR id LIKE ? ORDER BY id LIMIT 2",
+                (story_id, story_id.replace("%", "").replace("_", "") + "%"),
+            )
+        ]
+        if story_id in found:
+            found = [story_id]
+        if len(found) != 1:
+            raise StoreError(f"no story {story_id}" if not found else f"{story_id} is ambiguous")
+        return self.stories_by_id(found)[0]
+
+    def search_stories(
+        self,
+        words: str = "",
+        outlet: str = "",
+        since: str = "",
+        until: str = "",
+        sort: str = "size",
+        limit: int = 20,
+        offset: int = 0,
+    ) -> tuple[int, list[str]]:
+        """(total, story ids of one page) matching every filter given.
+
+        ``words`` must all occur in the headline, keywords, or a member article's title or
+        text (names of people and places included); dates compare as ISO strings.
+        """
+        where, args = [], []
+        for word in words.split()[:8]:
+            like = f"%{word}%"
+            where.append(
+                "(s.headline LIKE ? OR s.keywords LIKE ? OR EXISTS (SELECT 1 FROM story_articles x"
+                " JOIN articles a ON a.id = x.article_id WHERE x.story_id = s.id"
+                " AND (a.title LIKE ? OR a.text LIKE ?)))"
+            )
+            args += [like, like, like, like]
+        if outlet:
+            where.append(
+                "EXISTS (SELECT 1 FROM story_articles x JOIN articles a ON a.id = x.article_id"
+                " WHERE x.story_id = s.id AND a.outlet = ?)"
+            )
+            args.append(outlet)
+        if since:
+            where.append("s.last >= ?")
+            args.append(since)
+        if until:
+            where.append("s.first <= ?")
+            args.append(until + "~")
+        clause = f"WHERE {' AND '.join(where)}" if where else ""
+        order = "s.last DESC, s.id" if sort == "recent" else "s.size DESC, s.first, s.id"
+        total = self.conn.execute(f"SELECT count(*) FROM stories s {clause}", args).fetchone()[0]
+        ids = [
+            r[0]
+            for r in self.conn.execute(
+                f"SELECT s.id FROM stories s {clause} ORDER BY {order} LIMIT ? OFFSET ?",
+                [*args, limit, offset],
+            )
+        ]
+        return total, ids
+
+    def stories_by_id(self, ids: Sequence[str]) -> list[Story]:
+        """Stories in the order of ``ids`` (a page of them: at most a few hundred)."""
+        if not ids:
+            return []
+        marks = ",".join("?" * len(ids))
+        members: dict[str, list[str]] = {}
+        outlets: dict[str, list[str]] = {}
+        for row in self.conn.execute(
+            "SELECT sa.story_id, sa.article_id, a.outlet FROM story_articles sa"
+            f" JOIN articles a ON a.id = sa.article_id WHERE sa.story_id IN ({marks})"
+            " ORDER BY a.published IS NULL, a.published, a.id",
+            list(ids),
+        ):
+            members.setdefault(row[0], []).append(row[1])
+            if row[2] and row[2] not in outlets.setdefault(row[0], []):
+                outlets[row[0]].append(row[2])
+        rows = {
+            r["id"]: r
+            for r in self.conn.execute(f"SELECT * FROM stories WHERE id IN ({marks})", list(ids))
+        }
+        return [
+            Story(
+                i,
+                rows[i]["headline"],
+                tuple(members.get(i, ())),
+                tuple(json.loads(rows[i]["keywords"])),
+                rows[i]["first"],
+                rows[i]["last"],
+                tuple(outlets.get(i, ())),
+            )
+            for i in ids
+            if i in rows
+        ]
+
+    def outlets(self) -> list[tuple[str, int]]:
+        return [
+            (r[0], r[1])
+            for r in self.conn.execute(
+                "SELECT outlet, count(*) FROM articles WHERE outlet IS NOT NULL GROUP BY outlet ORDER BY outlet"
+            )
+        ]
+
+    def article_story(self, article_id: str) -> str | None:
+        row = self.conn.execute(
+            "SELECT story_id FROM story_articles WHERE article_id=?", (article_id,)
+        ).fetchone()
+        return row[0] if row else None
 
     # -- quotes ------------------------------------------------------------------------
     def replace_quotes(self, article_id: str, quotes: Sequence[Quote]) -> None:

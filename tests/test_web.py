@@ -1,0 +1,153 @@
+"""The web UI and API: HTTP-level checks, then a real browser (Debian's chromium)."""
+
+import shutil
+import socket
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+import pytest
+
+from conftest import SAMPLE
+from storytrace import corpus
+from storytrace.store.db import Store
+
+XSS_TITLE = "<script>alert(1)</script> Pier collapses"
+
+
+@pytest.fixture(scope="module")
+def web_db(tmp_path_factory):
+    folder = tmp_path_factory.mktemp("web")
+    evil = folder / "evil.jsonl"
+    evil.write_text(
+        '{"title": "' + XSS_TITLE.replace('"', '\\"') + '", "url": "https://evil.example/pier",'
+        ' "published": "2026-04-20T09:00:00", "text": "The old pier at Kessmouth collapsed into'
+        ' the sea on Friday night. Nobody was on it, the harbour master said."}\n'
+    )
+    db = folder / "web.db"
+    with Store.open(db) as s:
+        files, _ = corpus.expand_paths([str(SAMPLE / "corpus"), str(evil)])
+        corpus.ingest(s, files)
+        corpus.dedup(s, workers=1)
+        corpus.reuse(s, workers=1)
+        corpus.stories(s, workers=1)
+        corpus.quotes(s)
+    return db
+
+
+@pytest.fixture(scope="module")
+def client(web_db):
+    from fastapi.testclient import TestClient
+
+    from storytrace.web.app import create_app
+
+    return TestClient(create_app(web_db))
+
+
+def test_api_stories_paginates_and_filters(client):
+    data = client.get("/api/stories").json()
+    assert data["total"] >= 7 and data["stories"]
+    flood = client.get("/api/stories", params={"q": "Valdora"}).json()
+    assert 1 <= flood["total"] < data["total"]
+    outlet = client.get("/api/stories", params={"outlet": "Pulse 24"}).json()
+    assert outlet["total"] >= 1
+    late = client.get("/api/stories", params={"since": "2026-04-01"}).json()
+    assert late["total"] == 1  # only the injected pier story
+    assert client.get("/api/stories", params={"page": 0}).status_code == 422
+
+
+def test_api_story_and_errors(client):
+    sid = client.get("/api/stories").json()["stories"][0]["id"]
+    view = client.get(f"/api/stories/{sid}").json()
+    assert view["timeline"] and view["first"]["id"] == view["timeline"][0]["id"]
+    missing = client.get("/api/stories/nope")
+    assert missing.status_code == 404 and "Traceback" not in missing.text
+    page = client.get("/story/nope")
+    assert page.status_code == 404 and "no story" in page.text and "Traceback" not in page.text
+
+
+def test_untrusted_title_is_escaped(client):
+    html = client.get("/", params={"q": "pier"}).text
+    assert "<script>alert(1)</script>" not in html
+    assert "&lt;script&gt;alert(1)&lt;/script&gt;" in html
+
+
+def test_database_is_read_only_for_serving(web_db):
+    import sqlite3
+
+    store = Store.open_read_only(web_db)
+    with pytest.raises(sqlite3.OperationalError):
+        store.conn.execute("DELETE FROM articles")
+    store.close()
+
+
+def _free_port():
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
+
+
+@pytest.fixture(scope="module")
+def server(web_db):
+    port = _free_port()
+    proc = subprocess.Popen(
+        [sys.executable, "-m", "storytrace.cli", "serve", "--db", str(web_db), "--port", str(port)],
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.PIPE,
+    )
+    deadline = time.time() + 60
+    while time.time() < deadline:
+        try:
+            with socket.create_connection(("127.0.0.1", port), timeout=1):
+                break
+        except OSError:
+            time.sleep(0.3)
+    else:
+        proc.kill()
+        proc.wait()
+        pytest.fail("server did not start: " + proc.stderr.read().decode()[-500:])
+    yield f"http://127.0.0.1:{port}"
+    proc.terminate()
+    proc.wait(timeout=10)
+    proc.stderr.close()
+
+
+@pytest.fixture(scope="module")
+def page(server):
+    chromium = shutil.which("chromium") or (
+        "/usr/bin/chromium" if Path("/usr/bin/chromium").exists() else None
+    )
+    if chromium is None:
+        pytest.skip("Debian's chromium is not installed (apt-get install chromium)")
+    from playwright.sync_api import sync_playwright
+
+    with sync_playwright() as pw:
+        browser = pw.chromium.launch(executable_path=chromium, headless=True, args=["--no-sandbox"])
+        tab = browser.new_page(viewport={"width": 1400, "height": 900})
+        yield tab
+        browser.close()
+
+
+@pytest.mark.browser
+@pytest.mark.slow
+def test_browser_search_story_compare_and_click(page, server):
+    page.goto(server + "/")
+    assert page.locator("#stories tr").count() > 5
+    page.fill("input[name=q]", "Kessmouth")
+    page.click("button[type=submit]")
+    assert "Kessmouth" in page.locator("#stories").inner_text()
+    # the injected title is shown as text, and no script ran
+    page.goto(server + "/?q=pier")
+    assert "<script>alert(1)</script>" in page.locator("#stories").inner_text()
+    page.goto(server + "/")
+    page.locator("#stories a").first.click()
+    page.wait_for_selector("#headline")
+    assert page.locator(".lane").count() >= 2
+    page.click("#compare-button")
+    page.wait_for_selector("mark[data-p]", timeout=60_000)
+    first = page.locator("#col-a mark[data-p]").first
+    key = first.get_attribute("data-p")
+    first.click()
+    counterpart = page.locator(f'#col-b mark[data-p="{key}"]').first
+    assert "lit" in (counterpart.get_attribute("class") or "")
