@@ -284,3 +284,64 @@ def test_cli_corpus_commands(cli, tmp_path):
 def test_cli_missing_db_is_one_line(cli, tmp_path):
     r = cli("stories", "--db", tmp_path / "none.db")
     assert r.code == 2 and "Traceback" not in r.err and len(r.err.strip().splitlines()) == 1
+
+
+def _warc(path, pages, corrupt_tail=False):
+    from io import BytesIO
+
+    from warcio.statusandheaders import StatusAndHeaders
+    from warcio.warcwriter import WARCWriter
+
+    with path.open("wb") as fh:
+        writer = WARCWriter(fh, gzip=True)
+        for url, html in pages:
+            headers = StatusAndHeaders(
+                "200 OK", [("Content-Type", "text/html; charset=utf-8")], protocol="HTTP/1.1"
+            )
+            writer.write_record(
+                writer.create_warc_record(
+                    url, "response", payload=BytesIO(html.encode()), http_headers=headers
+                )
+            )
+    if corrupt_tail:
+        with path.open("ab") as fh:
+            fh.write(b"\x1f\x8b\x08\x00garbage that is not a gzip member")
+
+
+def test_warc_html_responses_become_articles(store, tmp_path):
+    body = " ".join(
+        f"Sentence {i} of the report says the Lisker ferry service resumed after the storm."
+        for i in range(12)
+    )
+    page = f"<html><head><title>Ferries resume</title></head><body><article><h1>Ferries resume</h1><p>{body}</p></article></body></html>"
+    empty = "<html><body><nav>Home</nav></body></html>"
+    path = tmp_path / "crawl.warc.gz"
+    _warc(
+        path,
+        [
+            ("https://www.lisker-news.example/ferries", page),
+            ("https://www.lisker-news.example/", empty),
+        ],
+        corrupt_tail=True,
+    )
+    summary = corpus.ingest(store, [path])
+    assert summary.added == 1
+    (article,) = [a for b in store.iter_articles() for a in b]
+    assert article.url == "https://www.lisker-news.example/ferries" and article.outlet
+    reasons = [r for _, r in summary.rejected]
+    assert any("no article text" in r for r in reasons)
+    assert any("corrupt" in r for r in reasons)
+
+
+def test_story_view_shows_labels_per_outlet(tmp_path):
+    from storytrace.report.story import story_view
+
+    with Store.open(tmp_path / "labels.db") as s:
+        files, _ = corpus.expand_paths([str(SAMPLE / "corpus")])
+        corpus.ingest(s, files)
+        corpus.stories(s, workers=1)
+        corpus.quotes(s)
+        biggest = s.stories()[0]
+        view = story_view(s, biggest.id)
+    assert view["speakers"] and view["labels"]
+    assert any(len(e["outlets"]) >= 2 and any(e["outlets"].values()) for e in view["labels"])

@@ -359,7 +359,9 @@ def _with_embeddings(store: Store, features: list) -> list:
 
 # -- quotes -------------------------------------------------------------------------------
 def quotes(store: Store, progress: Progress | None = None) -> int:
-    """Find quotes in every article not yet analysed."""
+    """Find quotes, named entities and their descriptors in every article not yet analysed."""
+    from storytrace.nlp.descriptors import descriptors_for
+    from storytrace.nlp.entities import NAMED, entities_from_doc
     from storytrace.nlp.pipeline import parse
     from storytrace.nlp.quotes import quotes_from_doc
 
@@ -369,7 +371,8 @@ def quotes(store: Store, progress: Progress | None = None) -> int:
         docs = parse([a.text for a in batch])
         with store.transaction():
             for article, doc in zip(batch, docs, strict=True):
-                store.replace_quotes(article.id, quotes_from_doc(doc))
+                named = [e for e in entities_from_doc(doc) if e.label in NAMED]
+                store.replace_quotes(article.id, quotes_from_doc(doc), descriptors_for(doc, named))
         done += len(batch)
         if progress:
             progress(len(batch))

@@ -7,6 +7,7 @@ stretch ends the file (a WARC cannot be resynchronised), keeping what came befor
 
 from __future__ import annotations
 
+import zlib
 from collections.abc import Iterator
 from dataclasses import replace
 from pathlib import Path
@@ -31,7 +32,7 @@ def read_warc(path: Path, source: str) -> Iterator[Article | Rejected]:
                 record = next(records)
             except StopIteration:
                 return
-            except (ArchiveLoadFailed, OSError, EOFError, ValueError) as exc:
+            except (ArchiveLoadFailed, OSError, EOFError, ValueError, zlib.error) as exc:
                 yield Rejected(
                     f"{source}#{n + 1}", f"corrupt WARC data, rest of file skipped ({exc})"
                 )
@@ -46,7 +47,7 @@ def read_warc(path: Path, source: str) -> Iterator[Article | Rejected]:
                 continue
             try:
                 body = record.content_stream().read(MAX_DOCUMENT_BYTES + 1)
-            except (OSError, EOFError, ValueError) as exc:
+            except (OSError, EOFError, ValueError, zlib.error) as exc:
                 yield Rejected(where, f"corrupt WARC record ({exc})")
                 return
             if len(body) > MAX_DOCUMENT_BYTES:

@@ -72,7 +72,12 @@ def _premodifiers(ent: Any) -> list[str]:
 def _useful(text: str, name: str, labels: list[str]) -> bool:
     """Not empty, not a repeat, not a piece of the name, not a lone proper name."""
     folded = text.casefold()
-    if not text or folded in name.casefold() or folded in {x.casefold() for x in labels}:
+    if (
+        not text
+        or text.startswith("(")
+        or folded in name.casefold()
+        or folded in {x.casefold() for x in labels}
+    ):
         return False
     return " " in text or not text[:1].isupper()
 

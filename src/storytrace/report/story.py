@@ -5,6 +5,7 @@ These only arrange what the corpus jobs stored; they compute nothing new.
 
 from __future__ import annotations
 
+import json
 from collections import defaultdict
 from typing import Any
 
@@ -68,6 +69,7 @@ def story_view(store: Store, story_id: str) -> dict[str, Any]:
     )
     first = rows[0] if rows else None
     return {
+        "labels": _labels(store, ids),
         "story": story.to_dict(),
         "first": {
             "id": first["id"],
@@ -90,6 +92,45 @@ def story_view(store: Store, story_id: str) -> dict[str, Any]:
         "passages": passages,
         "speakers": ranked,
     }
+
+
+def _labels(store: Store, ids: list[str], top: int = 12) -> list[dict[str, Any]]:
+    """The story's most named entities, with each outlet's descriptors for them."""
+    from storytrace.nlp.entities import name_key, same_entity
+
+    groups: list[dict[str, Any]] = []
+    for row in sorted(store.entities(ids), key=lambda r: -len(r["name"])):
+        if row["name"].isupper():
+            continue  # a dateline ("HOLLIN -"), not an actor
+        key = name_key(row["name"])
+        group = next(
+            (
+                g
+                for g in groups
+                if g["label"] == row["label"] and same_entity(key, g["key"], row["label"])
+            ),
+            None,
+        )
+        if group is None:
+            group = {
+                "key": key,
+                "name": row["name"],
+                "label": row["label"],
+                "mentions": 0,
+                "outlets": {},
+            }
+            groups.append(group)
+        group["mentions"] += row["mentions"]
+        labels = group["outlets"].setdefault(row["outlet"] or "unknown", [])
+        for d in json.loads(row["descriptors"]):
+            if d not in labels:
+                labels.append(d)
+    ranked = sorted(groups, key=lambda g: (-len(g["outlets"]), -g["mentions"], g["name"]))[:top]
+    return [
+        {"name": g["name"], "label": g["label"], "mentions": g["mentions"], "outlets": g["outlets"]}
+        for g in ranked
+        if g["label"] in ("person", "organisation", "group")
+    ]
 
 
 def outlet_flows(store: Store) -> list[dict[str, Any]]:

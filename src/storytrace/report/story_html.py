@@ -38,6 +38,12 @@ def render_story(view: dict[str, Any]) -> str:
         for s in view["speakers"]
         for q in s["quotes"]
     )
+    labels = "".join(
+        f"<tr><td>{_e(e['name'])}</td><td>{_e(o)}</td><td>{_e('; '.join(ls))}</td></tr>"
+        for e in view.get("labels", [])
+        for o, ls in e["outlets"].items()
+        if ls
+    )
     return f"""<!doctype html><html lang="en"><head><meta charset="utf-8">
 <title>storytrace: {_e(story["headline"])}</title><style>{_STYLE}</style></head><body>
 <h1>{_e(story["headline"])}</h1>
@@ -47,6 +53,8 @@ def render_story(view: dict[str, Any]) -> str:
 <table><tr><th>published</th><th>outlet</th><th>title</th><th>id</th></tr>{timeline}</table>
 <h2>Reused passages ({len(view["passages"])})</h2>
 <table><tr><th>source → taker</th><th>kind</th><th>text</th></tr>{passages}</table>
+<h2>What each outlet calls the main actors</h2>
+<table><tr><th>actor</th><th>outlet</th><th>labels</th></tr>{labels}</table>
 <h2>Who said what</h2>
 <table><tr><th>speaker</th><th>outlet</th><th></th><th>quote</th></tr>{speakers}</table>
 </body></html>

@@ -173,3 +173,12 @@ def show_story(view: dict, console: Console) -> None:
                     _clip(q["text"], 160),
                 )
         console.print(table)
+    if view.get("labels"):
+        table = Table(title="what each outlet calls the main actors", expand=True)
+        for col in ("actor", "outlet", "labels"):
+            table.add_column(col)
+        for e in view["labels"]:
+            for outlet, labels in e["outlets"].items():
+                if labels:
+                    table.add_row(e["name"], outlet, _clip("; ".join(labels), 160))
+        console.print(table)

@@ -16,7 +16,7 @@ from pathlib import Path
 from typing import Any
 
 from storytrace.errors import StoreError
-from storytrace.model import Article, Passage, Quote, Story
+from storytrace.model import Article, Entity, Passage, Quote, Story
 from storytrace.store.schema import MIGRATIONS, VERSION
 
 DEFAULT_PATH = Path("storytrace.db")
@@ -547,7 +547,24 @@ class Store:
         return row[0] if row else None
 
     # -- quotes ------------------------------------------------------------------------
-    def replace_quotes(self, article_id: str, quotes: Sequence[Quote]) -> None:
+    def replace_quotes(
+        self, article_id: str, quotes: Sequence[Quote], entities: Sequence[Entity] = ()
+    ) -> None:
+        """Store one article's quotes and named entities (with descriptors), replacing old ones."""
+        self.conn.execute("DELETE FROM entities WHERE article_id=?", (article_id,))
+        self.conn.executemany(
+            "INSERT INTO entities VALUES (?,?,?,?,?)",
+            [
+                (
+                    article_id,
+                    e.name,
+                    e.label,
+                    len(e.mentions),
+                    json.dumps(list(e.descriptors), ensure_ascii=False),
+                )
+                for e in entities
+            ],
+        )
         self.conn.execute("DELETE FROM quotes WHERE article_id=?", (article_id,))
         self.conn.executemany(
             "INSERT INTO quotes VALUES (?,?,?,?,?,?,?,?)",
@@ -587,6 +604,17 @@ class Store:
             rows += self.conn.execute(
                 sql
                 + f" WHERE q.article_id IN ({','.join('?' * len(chunk))}) ORDER BY q.article_id, q.start",
+                chunk,
+            ).fetchall()
+        return rows
+
+    def entities(self, ids: Sequence[str]) -> list[sqlite3.Row]:
+        rows: list[sqlite3.Row] = []
+        for i in range(0, len(ids), 900):
+            chunk = list(ids[i : i + 900])
+            rows += self.conn.execute(
+                "SELECT e.*, a.outlet FROM entities e JOIN articles a ON a.id = e.article_id"
+                f" WHERE e.article_id IN ({','.join('?' * len(chunk))})",
                 chunk,
             ).fetchall()
         return rows

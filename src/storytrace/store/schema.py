@@ -117,6 +117,14 @@ MIGRATIONS: tuple[str, ...] = (
         direct INTEGER NOT NULL
     );
     CREATE INDEX quotes_article ON quotes(article_id);
+    CREATE TABLE entities (
+        article_id  TEXT NOT NULL,
+        name        TEXT NOT NULL,
+        label       TEXT NOT NULL,
+        mentions    INTEGER NOT NULL,
+        descriptors TEXT NOT NULL DEFAULT '[]'
+    );
+    CREATE INDEX entities_article ON entities(article_id);
     CREATE TABLE analysed (
         article_id TEXT PRIMARY KEY,
         stage      TEXT NOT NULL
