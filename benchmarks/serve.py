@@ -65,6 +65,7 @@ def main() -> None:
     parser.add_argument("--db", type=Path, required=True)
     parser.add_argument("--clients", type=int, default=50)
     parser.add_argument("--requests", type=int, default=2000)
+    parser.add_argument("--workers", type=int, default=1, help="server processes")
     args = parser.parse_args()
     port = _free_port()
     server = subprocess.Popen(
@@ -114,7 +115,7 @@ def main() -> None:
         figures[f"{name}_p50_ms"] = round(float(np.percentile(ms, 50)), 1)
         figures[f"{name}_p95_ms"] = round(float(np.percentile(ms, 95)), 1)
     print(json.dumps(figures, indent=2))
-    write_result(f"serve_{articles}", figures, f"python benchmarks/serve.py --db {args.db}")
+    write_result(f"serve_{articles}_w{args.workers}", figures, f"python benchmarks/serve.py --db {args.db}")
 
 
 if __name__ == "__main__":

@@ -509,15 +509,21 @@ def serve(
         str, typer.Option(help="Address to bind; loopback unless you mean to share it.")
     ] = "127.0.0.1",
     port: Annotated[int, typer.Option(min=1, max=65535)] = 8000,
+    workers: Annotated[int, typer.Option(min=1, max=32, help="Server processes.")] = 1,
 ) -> None:
     """Web UI and JSON API over the store (opened read-only)."""
     import uvicorn
 
     from storytrace.web.app import create_app
 
-    application = create_app(db)
+    application = create_app(db)  # opens the store now, so a bad --db fails here in one line
     err.print(f"serving {db} on http://{host}:{port}/  (API docs at /docs)")
-    uvicorn.run(application, host=host, port=port, log_level="warning")
+    if workers == 1:
+        uvicorn.run(application, host=host, port=port, log_level="warning")
+        return
+    os.environ["STORYTRACE_DB"] = str(db.resolve())
+    uvicorn.run("storytrace.web.app:app_from_env", factory=True, host=host, port=port,
+                workers=workers, log_level="warning")
 
 
 def _one_line(exc: BaseException) -> str:

@@ -78,9 +78,17 @@ def _compare(store: Store, a: str, b: str) -> Any:
         raise HTTPException(404, str(exc)) from exc
 
 
+def app_from_env() -> FastAPI:
+    """Factory for multi-process serving: the database path comes from STORYTRACE_DB."""
+    import os
+
+    return create_app(os.environ["STORYTRACE_DB"])
+
+
 def create_app(db: str | Path) -> FastAPI:
     """The app serving the store at ``db`` (opened read-only)."""
     stores = _Stores(Path(db))
+    outlet_list = stores.get().outlets()  # read-only store: fixed for the life of the app
     app = FastAPI(
         title="storytrace", description="Stories, reuse, quotes and comparisons of news articles."
     )
@@ -218,7 +226,7 @@ def create_app(db: str | Path) -> FastAPI:
         flows = api_outlets()
         takes = [f for f in flows if f["to"] == name and f["from"] != name]
         gives = [f for f in flows if f["from"] == name and f["to"] != name]
-        if not any(o == name for o, _ in stores.get().outlets()):
+        if not any(o == name for o, _ in outlet_list):
             raise HTTPException(404, f"no outlet {name}")
         return _TEMPLATES.TemplateResponse(
             request, "outlet.html", {"name": name, "takes": takes, "gives": gives}
