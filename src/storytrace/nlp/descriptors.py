@@ -12,6 +12,7 @@ from dataclasses import replace
 from typing import Any
 
 from storytrace.model import Entity
+from storytrace.nlp.pipeline import ents_of, text_of
 
 MAX_DESCRIPTOR_WORDS = 14
 _SKIP_LEFT = {"det", "punct", "cc", "case", "prep"}
@@ -23,7 +24,7 @@ def _phrase(tokens: list[Any]) -> str:
         return ""
     doc = tokens[0].doc
     start, end = tokens[0].idx, tokens[-1].idx + len(tokens[-1].text)
-    return " ".join(doc.text[start:end].split()).strip(" ,;:-—")
+    return " ".join(text_of(doc)[start:end].split()).strip(" ,;:-—")
 
 
 def _appositions(ent: Any) -> list[str]:
@@ -84,7 +85,7 @@ def _useful(text: str, name: str, labels: list[str]) -> bool:
 
 def descriptors_for(doc: Any, entities: list[Entity]) -> list[Entity]:
     """Entities with ``descriptors`` filled from the parse, first use first, no repeats."""
-    by_span = {(e.start_char, e.end_char): e for e in doc.ents}
+    by_span = {(e.start_char, e.end_char): e for e in ents_of(doc)}
     out = []
     for entity in entities:
         labels: list[str] = []

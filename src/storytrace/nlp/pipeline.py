@@ -42,3 +42,19 @@ def parse(texts: list[str], batch_size: int = 16) -> list[Any]:
     """spaCy Docs for ``texts`` (each cut at MAX_CHARS)."""
     nlp = get_nlp()
     return list(nlp.pipe((t[:MAX_CHARS] for t in texts), batch_size=batch_size))
+
+
+def text_of(doc: Any) -> str:
+    """``doc.text``, built once: spaCy joins every token anew on each access."""
+    cached = doc.user_data.get("storytrace_text")
+    if cached is None:
+        cached = doc.user_data["storytrace_text"] = doc.text
+    return cached
+
+
+def ents_of(doc: Any) -> tuple[Any, ...]:
+    """``doc.ents``, built once per Doc for the same reason."""
+    cached = doc.user_data.get("storytrace_ents")
+    if cached is None:
+        cached = doc.user_data["storytrace_ents"] = tuple(doc.ents)
+    return cached

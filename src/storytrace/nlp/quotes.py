@@ -18,6 +18,7 @@ from typing import Any
 
 from storytrace.model import Quote, Span
 from storytrace.nlp.entities import name_key, name_words
+from storytrace.nlp.pipeline import ents_of, text_of
 from storytrace.text.quotemarks import quoted_spans
 
 CUE_LEMMAS = frozenset(
@@ -111,7 +112,9 @@ NEIGHBOUR_CHARS = 400
 def _entity_at(doc: Any, start: int, end: int, labels: Iterable[str]) -> Any | None:
     """The named entity of one of ``labels`` inside [start, end), the last such one."""
     found = [
-        e for e in doc.ents if e.label_ in labels and e.start_char >= start and e.end_char <= end
+        e
+        for e in ents_of(doc)
+        if e.label_ in labels and e.start_char >= start and e.end_char <= end
     ]
     return found[-1] if found else None
 
@@ -140,28 +143,28 @@ class _Resolver:
     """Names the article has used so far, to resolve pronouns and role nouns."""
 
     def __init__(self, doc: Any) -> None:
-        self.people = [e for e in doc.ents if e.label_ == "PERSON"]
-        self.orgs = [e for e in doc.ents if e.label_ in ("ORG", "NORP")]
+        self.people = [e for e in ents_of(doc) if e.label_ == "PERSON"]
+        self.orgs = [e for e in ents_of(doc) if e.label_ in ("ORG", "NORP")]
         self.full: dict[str, str] = {}
-        named = [e for e in doc.ents if e.label_ in _NAMED_LABELS]
-        for ent in sorted(named, key=lambda e: -len(e.text)):
-            key = name_key(ent.text)
-            words = name_words(key)
-            for other in named:
-                okey = name_key(other.text)
+        named = [e for e in ents_of(doc) if e.label_ in _NAMED_LABELS]
+        texts = sorted({e.text for e in named}, key=lambda t: (-len(t), t))
+        keys = {t: name_key(t) for t in texts}
+        words_of = {t: name_words(keys[t]) for t in texts}
+        for text in texts:  # longest first: each short form maps to the fullest name
+            key, words = keys[text], words_of[text]
+            if not words:
+                continue
+            for other in texts:
+                okey, owords = keys[other], words_of[other]
                 if (
-                    okey not in self.full
-                    and words
-                    and okey
+                    okey
+                    and okey not in self.full
                     and (
                         okey == key
-                        or (
-                            len(name_words(okey)) < len(words)
-                            and name_words(okey) == words[-len(name_words(okey)) :]
-                        )
+                        or (len(owords) < len(words) and owords == words[-len(owords) :])
                     )
                 ):
-                    self.full[okey] = ent.text
+                    self.full[okey] = text
         self.starts = [e.start_char for e in self.people]
 
     def fullest(self, text: str) -> str:
@@ -192,7 +195,7 @@ def _clean_name(text: str) -> str:
 def _speaker(subject: Any, doc: Any, resolver: _Resolver) -> tuple[str, Span, str | None]:
     """(speaker text, its span, the resolved full name) for the subject of a cue verb."""
     start, end = _subject_span(subject)
-    text = doc.text[start:end]
+    text = text_of(doc)[start:end]
     lower = subject.lower_
     if subject.pos_ == "PRON" or lower in PRONOUNS:
         kind = PRONOUNS.get(lower, "any")
@@ -201,7 +204,7 @@ def _speaker(subject: Any, doc: Any, resolver: _Resolver) -> tuple[str, Span, st
         later = next(
             (
                 e
-                for e in doc.ents
+                for e in ents_of(doc)
                 if end <= e.start_char < subject.head.idx and e.label_ in _NAMED_LABELS
             ),
             None,
@@ -212,7 +215,7 @@ def _speaker(subject: Any, doc: Any, resolver: _Resolver) -> tuple[str, Span, st
     named = next(
         (
             e
-            for e in doc.ents
+            for e in ents_of(doc)
             if e.start <= subject.i < e.end and e.label_ in ("PERSON", "ORG", "NORP", "GPE")
         ),
         None,
@@ -246,7 +249,7 @@ def _paragraph(text: str, pos: int) -> tuple[int, int]:
 
 
 def _direct(doc: Any, quotes: list[Span], resolver: _Resolver) -> list[Quote]:
-    text = doc.text
+    text = text_of(doc)
     cues = [t for t in doc if _is_cue(t) and not _inside(t.idx, quotes) and _subject(t) is not None]
     cue_pos = [t.idx for t in cues]
     out: list[Quote] = []
@@ -316,7 +319,12 @@ def _direct(doc: Any, quotes: list[Span], resolver: _Resolver) -> list[Quote]:
 
 
 def _according(doc: Any, start: int, end: int, quotes: list[Span]) -> tuple[str, Span, str] | None:
-    for token in doc:
+    places = doc.user_data.get("storytrace_according")
+    if places is None:
+        places = doc.user_data["storytrace_according"] = [
+            t.i for t in doc if t.lower_ == "according"
+        ]
+    for token in (doc[i] for i in places):
         if (
             start <= token.idx < end
             and token.lower_ == "according"
@@ -327,7 +335,7 @@ def _according(doc: Any, start: int, end: int, quotes: list[Span]) -> tuple[str,
                 objs = [c for c in nxt.children if c.dep_ == "pobj"]
                 if objs:
                     s, e = _subject_span(objs[0])
-                    return doc.text[s:e], (s, e), _clean_name(doc.text[s:e])
+                    return text_of(doc)[s:e], (s, e), _clean_name(text_of(doc)[s:e])
     return None
 
 
@@ -345,7 +353,7 @@ def _complement(verb: Any) -> Any | None:
 def _indirect(
     doc: Any, quotes: list[Span], direct: list[Quote], resolver: _Resolver
 ) -> list[Quote]:
-    text = doc.text
+    text = text_of(doc)
     taken = [q.span for q in direct]
     out: list[Quote] = []
     for verb in doc:
@@ -406,7 +414,7 @@ def _indirect(
 
 def quotes_from_doc(doc: Any) -> list[Quote]:
     """Every attributed statement in a parsed spaCy Doc, in text order."""
-    spans = quoted_spans(doc.text)
+    spans = quoted_spans(text_of(doc))
     resolver = _Resolver(doc)
     direct = _direct(doc, spans, resolver)
     indirect = _indirect(doc, spans, direct, resolver)
