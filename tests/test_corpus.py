@@ -345,3 +345,39 @@ def test_story_view_shows_labels_per_outlet(tmp_path):
         view = story_view(s, biggest.id)
     assert view["speakers"] and view["labels"]
     assert any(len(e["outlets"]) >= 2 and any(e["outlets"].values()) for e in view["labels"])
+
+
+def test_dedup_with_another_threshold_resigns(store, tmp_path):
+    base = " ".join(f"word{i} harbour crane ferry storm {i % 7}" for i in range(60))
+    (tmp_path / "a.txt").write_text(base)
+    (tmp_path / "b.txt").write_text(
+        base.replace("word10 ", "changed ", 1).replace("word30 ", "", 1)
+    )
+    corpus.ingest(store, [tmp_path / "a.txt", tmp_path / "b.txt"])
+    first = corpus.dedup(store, threshold=0.7, workers=1)
+    assert first.signed == 2 and first.groups == 1
+    again = corpus.dedup(store, threshold=0.7, workers=1)
+    assert again.signed == 0 and again.groups == 1
+    stricter = corpus.dedup(store, threshold=0.99, workers=1)
+    assert stricter.signed == 2 and stricter.groups == 0
+
+
+def test_minhash_estimates_jaccard():
+    import random
+
+    from storytrace.dedup import jaccard, signatures
+
+    rng = random.Random(3)
+    words = [f"w{rng.randrange(5000)}" for _ in range(400)]
+    errors = []
+    for edits in (5, 20, 60):
+        other = list(words)
+        for i in rng.sample(range(400), edits):
+            other[i] = f"x{i}"
+        a = {" ".join(words[i : i + 5]) for i in range(396)}
+        b = {" ".join(other[i : i + 5]) for i in range(396)}
+        sig = signatures([" ".join(words), " ".join(other)])
+        errors.append(abs(jaccard(sig[0], sig[1]) - len(a & b) / len(a | b)))
+    assert max(errors) < 0.15
+    unrelated = signatures([" ".join(words), " ".join(reversed(words))])
+    assert jaccard(unrelated[0], unrelated[1]) < 0.1

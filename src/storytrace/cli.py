@@ -522,8 +522,14 @@ def serve(
         uvicorn.run(application, host=host, port=port, log_level="warning")
         return
     os.environ["STORYTRACE_DB"] = str(db.resolve())
-    uvicorn.run("storytrace.web.app:app_from_env", factory=True, host=host, port=port,
-                workers=workers, log_level="warning")
+    uvicorn.run(
+        "storytrace.web.app:app_from_env",
+        factory=True,
+        host=host,
+        port=port,
+        workers=workers,
+        log_level="warning",
+    )
 
 
 def _one_line(exc: BaseException) -> str:

@@ -174,6 +174,8 @@ def dedup(
 
     bands, rows = band_params(threshold)
     options = SignOptions(bands=bands, rows=rows)
+    with store.transaction():  # another threshold means other bands: sign everything again
+        store.set_banding(f"{options.shingle_words}/{options.bins}/{bands}x{rows}")
     signed = _sign_new(store, options, sign_batch, workers, progress)
     candidates = list(store.band_collisions())
     wanted = sorted({i for group in candidates for i in group})
@@ -195,7 +197,6 @@ def _sign_new(
     ids = store.unsigned_ids()
     if not ids:
         return 0
-    # a new banding (another threshold) invalidates old band keys: re-sign everything
     batches = ([(a.id, a.text) for a in batch] for batch in store.iter_articles(batch=500, ids=ids))
     done = 0
     for result in run_stage(functools.partial(stage, options=options), batches, workers):

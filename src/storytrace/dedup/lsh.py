@@ -3,7 +3,8 @@
 A signature of ``bins`` values is cut into ``bands`` bands of ``rows`` values; two documents
 become candidates when any band is identical. The chance of that for Jaccard ``s`` is
 ``1 - (1 - s**rows)**bands``; ``band_params`` picks the split whose S-curve best separates
-pairs above the threshold from those below (equal weight on missed and spurious pairs).
+pairs above the threshold from those below, a missed pair weighing twice a spurious one
+(spurious candidates are cheap: verification drops them).
 """
 
 from __future__ import annotations
@@ -14,10 +15,12 @@ import numpy as np
 
 from storytrace.dedup.minhash import _mix
 
+MISSED_WEIGHT = 2.0  # a missed duplicate costs more than a candidate that verification drops
+
 
 @functools.cache
 def band_params(threshold: float, bins: int = 128) -> tuple[int, int]:
-    """(bands, rows) with bands * rows <= bins minimising missed + spurious probability mass."""
+    """(bands, rows) with bands * rows <= bins minimising weighted missed + spurious mass."""
     if not 0.0 < threshold < 1.0:
         raise ValueError("threshold must be between 0 and 1")
     grid = np.linspace(0.0, 1.0, 401)
@@ -29,8 +32,9 @@ def band_params(threshold: float, bins: int = 128) -> tuple[int, int]:
         p = 1.0 - (1.0 - grid**rows) ** bands
         spurious = np.trapezoid(np.where(grid < threshold, p, 0.0), grid)
         missed = np.trapezoid(np.where(grid >= threshold, 1.0 - p, 0.0), grid)
-        if spurious + missed < best_cost:
-            best, best_cost = (bands, rows), spurious + missed
+        cost = spurious + MISSED_WEIGHT * missed
+        if cost < best_cost:
+            best, best_cost = (bands, rows), cost
     return best
 
 

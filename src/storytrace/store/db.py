@@ -260,6 +260,17 @@ class Store:
         return self.conn.execute("SELECT * FROM rejections ORDER BY rowid").fetchall()
 
     # -- near-duplicates ---------------------------------------------------------------
+    def setting(self, key: str) -> str | None:
+        row = self.conn.execute("SELECT value FROM settings WHERE key=?", (key,)).fetchone()
+        return row[0] if row else None
+
+    def set_banding(self, value: str) -> None:
+        """Record the LSH banding; a different one than stored drops all signatures and bands."""
+        if self.setting("banding") != value:
+            self.conn.execute("DELETE FROM signatures")
+            self.conn.execute("DELETE FROM bands")
+            self.conn.execute("INSERT OR REPLACE INTO settings VALUES ('banding', ?)", (value,))
+
     def unsigned_ids(self) -> list[str]:
         return [
             r[0]

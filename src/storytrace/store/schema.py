@@ -48,6 +48,10 @@ MIGRATIONS: tuple[str, ...] = (
     """,
     # 2: near-duplicate signatures and groups
     """
+    CREATE TABLE settings (
+        key   TEXT PRIMARY KEY,
+        value TEXT NOT NULL
+    );
     CREATE TABLE signatures (
         article_id TEXT PRIMARY KEY REFERENCES articles(id) ON DELETE CASCADE,
         minhash    BLOB NOT NULL
