@@ -124,7 +124,7 @@ def evaluate(
             used: set[int] = set()
             for qi, q in enumerate(p):
                 best, best_share = None, 0.5
-                for gi, a in enumerate(g):
+                for gi in range(len(g)):
                     if gi in used or not g_tok[gi] or not p_tok[qi]:
                         continue
                     share = len(g_tok[gi] & p_tok[qi]) / min(len(g_tok[gi]), len(p_tok[qi]))
