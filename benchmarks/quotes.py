@@ -1,97 +1,147 @@
-"""Quotes and speakers on PolNeAR dev: content spans, speakers and cues; throughput.
+"""Quotes and speakers on PolNeAR dev: content spans, speakers, cues, and throughput.
 
     python benchmarks/quotes.py [--limit N]
 
-PolNeAR marks every attribution as Source (speaker) + Cue + Content with character offsets
-into the raw text. One annotator's file per article is used (the first by name). A gold
-attribution is *direct* when its content starts with a quote mark. Attributions of belief or
-intention ("X believes ...") are part of the gold set, so indirect recall counts them too.
+PolNeAR (../shared/data/polnear) marks every attribution as Source + Cue + Content, with
+character offsets into the raw ``text/*.txt`` (read here byte-exact, no newline changes).
+Where an article has several annotators' files, the first by name is used. Gold units are
+content *fragments*: the guidelines annotate "“A,” she said, “B.”" as one attribution with
+two fragments, so each fragment is scored on its own (inheriting source and cue); fragments
+of one attribution separated only by white space and quote marks (a quote that runs over
+paragraphs) are joined. A fragment is *direct* when it opens with a quote mark and either
+closes with one or ends its paragraph; the rest (paraphrase, mixed quotes, beliefs,
+intentions) is *indirect*. storytrace's own ``Quote.direct`` splits the predictions.
 
-- Content, exact: the spans agree once quote marks, punctuation and white space at the ends
-  are trimmed.
-- Content, overlap: a predicted and a gold span match when they share at least half of the
-  shorter one's tokens (best partner, one to one). Token-level overlap P/R/F1 (as BBC
-  Citron reports) is given too: matched tokens over predicted / over gold tokens.
-- Speaker: of the overlap-matched pairs, the share whose predicted speaker span overlaps the
-  gold Source span or whose speaker (resolved or as written) ends in the same word as it.
-- Cue: of the matched pairs, the share whose cue span overlaps the gold Cue span.
-Throughput: articles per second of spaCy parse + quotes + entities on this machine.
+Every prediction is matched against every gold fragment once; the direct / indirect rows
+take precision over the predictions of that kind and recall over the gold fragments of
+that kind, so a direct quote found as indirect counts in both rows' hits.
+
+- exact: spans agree once quote marks, punctuation and white space at the ends are trimmed.
+  exact_that also ignores a leading "that" (PolNeAR content includes it, storytrace not).
+- overlap50: one-to-one matches (best first) sharing at least half of *each* span's word
+  tokens.
+- tokens: Citron-style token overlap: matched predicted tokens / predicted tokens, matched
+  gold tokens / gold tokens, over all articles.
+- speaker: of the overlap50 pairs whose gold has a Source, the share whose predicted
+  ``speaker_span`` overlaps it, or whose speaker (resolved, else as written) ends in the
+  same word as the gold source's head phrase (the text before its first comma).
+- cue: of the overlap50 pairs, the share whose ``cue_span`` overlaps the gold Cue ("according
+  to" counts when the gold cue holds "according").
+- speech_cue_recall: overlap50 recall on the indirect fragments whose gold cue holds a verb
+  of ``CUE_LEMMAS`` (what the extractor sets out to find; PolNeAR also counts beliefs).
+Throughput: spaCy parse + ``quotes_from_doc`` + ``entities_from_doc`` per article, one
+process, on this machine.
 """
 
 from __future__ import annotations
 
 import argparse
 import re
-import time
 from collections import defaultdict
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
 
-from _shared import DATA, need, peak_rss_mb, write_result
+from _shared import DATA, Timer, need, peak_rss_mb, write_result
 
-_QUOTE_START = tuple("\"“”‘’'«»")
-_TRIM = " \t\n\"“”‘’'«».,;:!?—-"
+Span = tuple[int, int]
+MARKS = "\"'`“”‘’«»„"
+_TRIM = MARKS + " \t\n\xa0.,;:!?—–-…"
 _WORD = re.compile(r"\w+")
+GROUPS = ("all", "direct", "indirect")
 
 
-def read_gold(limit: int | None) -> list[tuple[str, str, list[dict]]]:
-    root = need(DATA / "polnear" / "data" / "dev")
-    out = []
-    anns = sorted((root / "attributions").glob("*.ann"))
-    seen = set()
-    for ann in anns:
-        article = ann.stem.rsplit("_", 1)[0]
-        if article in seen:
-            continue
-        seen.add(article)
-        text = (root / "text" / f"{article}.txt").read_text(encoding="utf-8")
-        spans: dict[str, tuple[str, int, int]] = {}
-        events = []
-        for line in ann.read_text(encoding="utf-8").splitlines():
-            parts = line.split("\t")
-            if line.startswith("T") and len(parts) >= 2:
-                kind, *offsets = parts[1].split(" ")
-                pieces = " ".join(offsets).split(";")
-                start = int(pieces[0].split()[0])
-                end = int(pieces[-1].split()[-1])
-                spans[parts[0]] = (kind, start, end)
-            elif line.startswith("E") and len(parts) >= 2:
-                events.append(dict(item.split(":") for item in parts[1].split()))
-        attributions = []
-        for e in events:
-            content = spans.get(e.get("Content", ""))
-            if content is None:
-                continue
-            source = spans.get(e.get("Source", ""))
-            cue = spans.get(e.get("Cue", ""))
-            body = text[content[1] : content[2]].strip()
-            attributions.append(
-                {
-                    "content": (content[1], content[2]),
-                    "source": source[1:] if source else None,
-                    "cue": cue[1:] if cue else None,
-                    "direct": body.startswith(_QUOTE_START),
-                }
-            )
-        out.append((article, text, attributions))
-        if limit and len(out) >= limit:
-            break
+@dataclass(frozen=True)
+class Gold:
+    """One content fragment of a PolNeAR attribution."""
+
+    span: Span
+    direct: bool
+    source: tuple[Span, ...]
+    cue: tuple[Span, ...]
+
+
+@dataclass
+class Article:
+    name: str
+    text: str
+    gold: list[Gold]
+
+
+def _fragments(field: str) -> list[Span]:
+    """'Content 10 20;25 40' -> [(10, 20), (25, 40)]."""
+    offsets = field.split(" ", 1)[1]
+    return [(int(a), int(b)) for a, b in (piece.split() for piece in offsets.split(";"))]
+
+
+def _joined(text: str, spans: list[Span]) -> list[Span]:
+    out: list[Span] = []
+    for start, end in sorted(spans):
+        if out and not text[out[-1][1] : start].strip(MARKS + " \t\n\xa0"):
+            out[-1] = (out[-1][0], max(end, out[-1][1]))
+        else:
+            out.append((start, end))
     return out
 
 
-def _trimmed(text: str, span: tuple[int, int]) -> tuple[int, int]:
+def _is_direct(text: str, span: Span) -> bool:
+    body = text[span[0] : span[1]].strip()
+    if not body or body[0] not in MARKS:
+        return False
+    closes = body.rstrip(" .,;:!?—–-…")[-1:] in MARKS
+    line_end = text.find("\n", span[1])
+    rest = text[span[1] : len(text) if line_end < 0 else line_end]
+    return closes or not rest.strip()
+
+
+def read_article(text_path: Path, ann_path: Path) -> Article:
+    with text_path.open(encoding="utf-8", newline="") as handle:
+        text = handle.read()
+    spans: dict[str, list[Span]] = {}
+    events: list[dict[str, str]] = []
+    for line in ann_path.read_text(encoding="utf-8").splitlines():
+        parts = line.split("\t")
+        if line.startswith("T") and len(parts) >= 2:
+            spans[parts[0]] = _fragments(parts[1])
+        elif line.startswith("E") and len(parts) >= 2:
+            events.append(dict(item.split(":", 1) for item in parts[1].split()))
+    gold = []
+    for event in events:
+        content = [s for role, t in event.items() if role.startswith("Content") for s in spans[t]]
+        source = tuple(spans.get(event.get("Source", ""), ()))
+        cue = tuple(spans.get(event.get("Cue", ""), ()))
+        gold.extend(
+            Gold(span, _is_direct(text, span), source, cue) for span in _joined(text, content)
+        )
+    return Article(text_path.stem, text, gold)
+
+
+def read_split(limit: int | None) -> list[Article]:
+    root = need(DATA / "polnear" / "data" / "dev")
+    first: dict[str, Path] = {}
+    for ann in sorted((root / "attributions").glob("*.ann")):
+        first.setdefault(ann.stem.rsplit("_", 1)[0], ann)
+    names = sorted(first)[:limit] if limit else sorted(first)
+    return [read_article(root / "text" / f"{name}.txt", first[name]) for name in names]
+
+
+def trimmed(text: str, span: Span, that: bool = False) -> Span:
     start, end = span
     while start < end and text[start] in _TRIM:
         start += 1
     while end > start and text[end - 1] in _TRIM:
         end -= 1
+    if that and text[start : start + 5].lower() == "that ":
+        return trimmed(text, (start + 5, end))
     return start, end
 
 
-def _tokens(text: str, span: tuple[int, int]) -> set[int]:
-    return {m.start() + span[0] for m in _WORD.finditer(text[span[0] : span[1]])}
+def tokens(text: str, span: Span) -> set[int]:
+    return {m.start() for m in _WORD.finditer(text, span[0], span[1])}
 
 
-def _overlaps(a: tuple[int, int] | None, b: tuple[int, int] | None) -> bool:
-    return a is not None and b is not None and a[0] < b[1] and b[0] < a[1]
+def _overlaps(a: Span | None, spans: tuple[Span, ...]) -> bool:
+    return a is not None and any(a[0] < e and s < a[1] for s, e in spans)
 
 
 def _last_word(text: str | None) -> str | None:
@@ -99,99 +149,172 @@ def _last_word(text: str | None) -> str | None:
     return words[-1].casefold() if words else None
 
 
+def match(article: Article, quotes: list[Any]) -> list[tuple[int, int]]:
+    """One-to-one (prediction, gold) pairs sharing half of each span's tokens, best first."""
+    text = article.text
+    g_tok = [tokens(text, g.span) for g in article.gold]
+    candidates = []
+    for qi, q in enumerate(quotes):
+        q_tok = tokens(text, q.span)
+        for gi, gt in enumerate(g_tok):
+            shared = len(q_tok & gt)
+            if shared and shared >= 0.5 * max(len(q_tok), len(gt)):
+                candidates.append((-shared / max(len(q_tok), len(gt)), qi, gi))
+    pairs, used_q, used_g = [], set(), set()
+    for _, qi, gi in sorted(candidates):
+        if qi not in used_q and gi not in used_g:
+            pairs.append((qi, gi))
+            used_q.add(qi)
+            used_g.add(gi)
+    return pairs
+
+
+def speaker_ok(text: str, quote: Any, gold: Gold) -> bool:
+    if _overlaps(quote.speaker_span, gold.source):
+        return True
+    source = " ".join(text[s:e] for s, e in gold.source)
+    said = {_last_word(quote.speaker_resolved), _last_word(quote.speaker)} - {None}
+    return bool(said & {_last_word(source), _last_word(source.split(",")[0])})
+
+
+def cue_ok(text: str, quote: Any, gold: Gold) -> bool:
+    if quote.cue == "according to":
+        return any("according" in text[s:e].lower() for s, e in gold.cue)
+    return _overlaps(quote.cue_span, gold.cue)
+
+
+def _kind(direct: bool) -> str:
+    return "direct" if direct else "indirect"
+
+
 def evaluate(
-    articles: list[tuple[str, str, list[dict]]], predictions: list[list]
+    articles: list[Article], predictions: list[list[Any]], speech_cue: list[list[bool]]
 ) -> dict[str, object]:
-    counts: dict[str, dict[str, float]] = defaultdict(lambda: defaultdict(float))
-    for (_, text, gold), pred in zip(articles, predictions, strict=True):
-        for group in ("all", "direct", "indirect"):
-            g = [a for a in gold if group == "all" or a["direct"] == (group == "direct")]
-            p = [q for q in pred if group == "all" or q.direct == (group == "direct")]
-            c = counts[group]
-            c["gold"] += len(g)
-            c["pred"] += len(p)
-            g_exact = {_trimmed(text, a["content"]) for a in g}
-            c["exact"] += sum(_trimmed(text, q.span) in g_exact for q in p)
-            g_tok = [_tokens(text, a["content"]) for a in g]
-            p_tok = [_tokens(text, q.span) for q in p]
-            all_g, all_p = (
-                set().union(*g_tok) if g_tok else set(),
-                set().union(*p_tok) if p_tok else set(),
+    """Figures per group; ``speech_cue[a][g]``: gold fragment g's cue holds a speech verb."""
+    n: dict[str, dict[str, float]] = {g: defaultdict(float) for g in GROUPS}
+    for article, quotes, speech in zip(articles, predictions, speech_cue, strict=True):
+        text, gold = article.text, article.gold
+        pairs = match(article, quotes)
+        hit_q, hit_g = {qi for qi, _ in pairs}, {gi for _, gi in pairs}
+        exact = {that: {trimmed(text, g.span, that) for g in gold} for that in (False, True)}
+        p_exact = {that: {trimmed(text, q.span, that) for q in quotes} for that in (False, True)}
+        g_tok_all = set().union(*(tokens(text, g.span) for g in gold))
+        p_tok_all = set().union(*(tokens(text, q.span) for q in quotes))
+        for qi, q in enumerate(quotes):
+            for group in ("all", _kind(q.direct)):
+                c = n[group]
+                c["pred"] += 1
+                c["pred_hit"] += qi in hit_q
+                c["pred_exact"] += trimmed(text, q.span) in exact[False]
+                c["pred_exact_that"] += trimmed(text, q.span, True) in exact[True]
+        for gi, g in enumerate(gold):
+            for group in ("all", _kind(g.direct)):
+                c = n[group]
+                c["gold"] += 1
+                c["gold_hit"] += gi in hit_g
+                c["gold_exact"] += trimmed(text, g.span) in p_exact[False]
+                c["gold_exact_that"] += trimmed(text, g.span, True) in p_exact[True]
+                if not g.direct:
+                    c["speech_gold"] += speech[gi]
+                    c["speech_hit"] += speech[gi] and gi in hit_g
+        for group in GROUPS:
+            c = n[group]
+            p_tok = set().union(
+                *(tokens(text, q.span) for q in quotes if group in ("all", _kind(q.direct)))
             )
-            c["tok_pred"] += len(all_p)
-            c["tok_gold"] += len(all_g)
-            c["tok_both"] += len(all_p & all_g)
-            used: set[int] = set()
-            for qi, q in enumerate(p):
-                best, best_share = None, 0.5
-                for gi in range(len(g)):
-                    if gi in used or not g_tok[gi] or not p_tok[qi]:
-                        continue
-                    share = len(g_tok[gi] & p_tok[qi]) / min(len(g_tok[gi]), len(p_tok[qi]))
-                    if share >= best_share:
-                        best, best_share = gi, share
-                if best is None:
-                    continue
-                used.add(best)
-                a = g[best]
-                c["matched"] += 1
-                if a["source"] is not None:
+            g_tok = set().union(
+                *(tokens(text, g.span) for g in gold if group in ("all", _kind(g.direct)))
+            )
+            c["tok_pred"] += len(p_tok)
+            c["tok_pred_hit"] += len(p_tok & g_tok_all)
+            c["tok_gold"] += len(g_tok)
+            c["tok_gold_hit"] += len(g_tok & p_tok_all)
+        for qi, gi in pairs:
+            q, g = quotes[qi], gold[gi]
+            for group in ("all", _kind(g.direct)):
+                c = n[group]
+                c["pairs"] += 1
+                c["same_kind"] += q.direct == g.direct
+                if g.source:
                     c["with_source"] += 1
-                    gold_source = text[a["source"][0] : a["source"][1]]
-                    said = q.speaker_resolved or q.speaker
-                    if _overlaps(q.speaker_span, a["source"]) or (
-                        _last_word(said) and _last_word(said) in {_last_word(gold_source)}
-                    ):
-                        c["speaker_ok"] += 1
-                if a["cue"] is not None:
+                    c["speaker_ok"] += speaker_ok(text, q, g)
+                if g.cue:
                     c["with_cue"] += 1
-                    c["cue_ok"] += _overlaps(q.cue_span, a["cue"])
+                    c["cue_ok"] += cue_ok(text, q, g)
+
+    def prf(hit_p: float, n_p: float, hit_r: float, n_r: float) -> dict[str, float]:
+        p = hit_p / n_p if n_p else 0.0
+        r = hit_r / n_r if n_r else 0.0
+        f1 = 2 * p * r / (p + r) if p + r else 0.0
+        return {"p": round(p, 4), "r": round(r, 4), "f1": round(f1, 4)}
+
+    def share(a: float, b: float) -> float | None:
+        return round(a / b, 4) if b else None
+
     out: dict[str, object] = {}
-    for group, c in counts.items():
-
-        def prf(hit_p: float, hit_r: float, n_p: float, n_r: float) -> dict[str, float]:
-            p = hit_p / n_p if n_p else 0.0
-            r = hit_r / n_r if n_r else 0.0
-            return {
-                "p": round(p, 4),
-                "r": round(r, 4),
-                "f1": round(2 * p * r / (p + r), 4) if p + r else 0.0,
-            }
-
-        out[group] = {
-            "gold": int(c["gold"]),
+    for group in GROUPS:
+        c = n[group]
+        row: dict[str, object] = {
+            "gold_fragments": int(c["gold"]),
             "predicted": int(c["pred"]),
-            "exact": prf(c["exact"], c["exact"], c["pred"], c["gold"]),
-            "overlap": prf(c["matched"], c["matched"], c["pred"], c["gold"]),
-            "token_overlap": prf(c["tok_both"], c["tok_both"], c["tok_pred"], c["tok_gold"]),
-            "speaker_accuracy": round(c["speaker_ok"] / c["with_source"], 4)
-            if c["with_source"]
-            else None,
-            "cue_accuracy": round(c["cue_ok"] / c["with_cue"], 4) if c["with_cue"] else None,
+            "exact": prf(c["pred_exact"], c["pred"], c["gold_exact"], c["gold"]),
+            "exact_that": prf(c["pred_exact_that"], c["pred"], c["gold_exact_that"], c["gold"]),
+            "overlap50": prf(c["pred_hit"], c["pred"], c["gold_hit"], c["gold"]),
+            "tokens": prf(c["tok_pred_hit"], c["tok_pred"], c["tok_gold_hit"], c["tok_gold"]),
+            "matched_pairs": int(c["pairs"]),
+            "speaker_accuracy": share(c["speaker_ok"], c["with_source"]),
+            "cue_accuracy": share(c["cue_ok"], c["with_cue"]),
+            "direct_flag_agrees": share(c["same_kind"], c["pairs"]),
         }
+        if group != "direct":
+            row["speech_cue_gold"] = int(c["speech_gold"])
+            row["speech_cue_recall"] = share(c["speech_hit"], c["speech_gold"])
+        out[group] = row
+    return out
+
+
+def speech_cues(docs: list[Any], articles: list[Article]) -> list[list[bool]]:
+    from storytrace.nlp.quotes import CUE_LEMMAS
+
+    out = []
+    for doc, article in zip(docs, articles, strict=True):
+        lemma_at = {t.idx: t.lemma_.lower() for t in doc}
+        out.append(
+            [
+                any(lemma_at.get(i) in CUE_LEMMAS for s, e in g.cue for i in range(s, e))
+                for g in article.gold
+            ]
+        )
     return out
 
 
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__)
-    parser.add_argument("--limit", type=int, default=None)
+    parser.add_argument("--limit", type=int, default=None, help="only the first N articles")
     args = parser.parse_args()
     from storytrace.nlp.entities import entities_from_doc
-    from storytrace.nlp.pipeline import get_nlp, parse
+    from storytrace.nlp.pipeline import MAX_CHARS, get_nlp, parse, text_of
     from storytrace.nlp.quotes import quotes_from_doc
 
-    articles = read_gold(args.limit)
-    get_nlp()
-    start = time.perf_counter()
-    predictions = []
-    for doc in parse([text for _, text, _ in articles]):
-        predictions.append(quotes_from_doc(doc))
-        entities_from_doc(doc)
-    seconds = time.perf_counter() - start
-    figures = evaluate(articles, predictions)
+    with Timer() as total:
+        articles = read_split(args.limit)
+        assert all(len(a.text) <= MAX_CHARS for a in articles)
+        get_nlp()
+        with Timer() as parsing:
+            docs = parse([a.text for a in articles])
+        predictions = []
+        with Timer() as extracting:
+            for doc in docs:
+                predictions.append(quotes_from_doc(doc))
+                entities_from_doc(doc)
+        assert all(text_of(d) == a.text for d, a in zip(docs, articles, strict=True))
+        figures = evaluate(articles, predictions, speech_cues(docs, articles))
+    seconds = parsing.seconds + extracting.seconds
     figures["articles"] = len(articles)
     figures["articles_per_s"] = round(len(articles) / seconds, 2)
+    figures["quotes_entities_share_of_time"] = round(extracting.seconds / seconds, 3)
     figures["peak_rss_mb"] = round(peak_rss_mb(), 1)
+    figures["wall_s"] = round(total.seconds, 1)
     write_result(
         "quotes",
         figures,

@@ -304,10 +304,10 @@ def stories(
         if progress:
             progress(len(batch_features))
     groups = clusterer.finish()
-    meta = store.meta_of([i for members, _ in groups for i in members])
+    meta = store.meta_of([i for members, _, _ in groups for i in members])
     built: list[Story] = []
     scores: dict[str, float] = {}
-    for members, member_scores in groups:
+    for members, member_scores, keywords in groups:
         first = meta[members[0]]
         dates = sorted(meta[m]["published"] for m in members if meta[m]["published"])
         outlets = list(dict.fromkeys(meta[m]["outlet"] for m in members if meta[m]["outlet"]))
@@ -318,7 +318,7 @@ def stories(
                 story_id,
                 first["title"] or members[0],
                 tuple(members),
-                _keywords(store, members, df, n_docs),
+                tuple(keywords),
                 dates[0] if dates else None,
                 dates[-1] if dates else None,
                 tuple(outlets),
@@ -328,24 +328,6 @@ def stories(
     with store.transaction():
         store.replace_stories(built, scores)
     return built
-
-
-def _keywords(
-    store: Store, members: list[str], df: Counter[str], n_docs: int, top: int = 6
-) -> tuple[str, ...]:
-    import math
-
-    from storytrace.stories.cluster import term_counts
-
-    totals: Counter[str] = Counter()
-    for batch in store.iter_articles(ids=members[:20]):
-        for a in batch:
-            for term in set(term_counts(a.title, a.text, 150)):
-                totals[term] += 1
-    scored = sorted(
-        totals.items(), key=lambda kv: (-kv[1] * math.log((n_docs + 1) / (df[kv[0]] + 1)), kv[0])
-    )
-    return tuple(t for t, _ in scored[:top])
 
 
 def _with_embeddings(store: Store, features: list) -> list:

@@ -16,6 +16,7 @@ towns, different people, different numbers. Everything is deterministic for the 
 
 from __future__ import annotations
 
+import itertools
 import math
 import re
 from collections import Counter
@@ -40,6 +41,7 @@ class StoryOptions:
     embedding_weight: float = 0.6
     head_words: int = 300
     max_terms: int = 200
+    index_terms: int = 30  # an article meets the open stories that share one of these or a name
 
 
 @dataclass(frozen=True, slots=True)
@@ -122,6 +124,11 @@ class _Story:
     embedding: np.ndarray | None = None
     last: float | None = None
     scores: list[float] = field(default_factory=list)
+    keys: set[str] = field(default_factory=set)  # terms and names in the inverted index
+    norm: float = 0.0  # length of the centroid
+
+    def top_terms(self, n: int = 6) -> list[str]:
+        return [t for t, _ in sorted(self.centroid.items(), key=lambda kv: (-kv[1], kv[0]))[:n]]
 
     def add(self, f: Features, score: float, max_terms: int) -> None:
         self.members.append(f.id)
@@ -131,6 +138,7 @@ class _Story:
         if len(self.centroid) > 4 * max_terms:
             keep = sorted(self.centroid.items(), key=lambda kv: (-kv[1], kv[0]))[: 2 * max_terms]
             self.centroid = dict(keep)
+        self.norm = math.sqrt(sum(w * w for w in self.centroid.values()))
         self.names.update(f.names)
         if f.embedding is not None:
             self.embedding = (
@@ -140,24 +148,31 @@ class _Story:
             self.last = f.when if self.last is None else max(self.last, f.when)
 
 
-def _cos(terms: Mapping[str, float], centroid: Mapping[str, float]) -> float:
-    dot = sum(w * centroid.get(t, 0.0) for t, w in terms.items())
-    norm = math.sqrt(sum(w * w for w in centroid.values())) or 1.0
-    return dot / norm
+def _cos(terms: Mapping[str, float], centroid: Mapping[str, float], norm: float) -> float:
+    get = centroid.get
+    return sum(w * get(t, 0.0) for t, w in terms.items()) / (norm or 1.0)
 
 
 class StoryClusterer:
-    """Feed ``Features`` in publication order with ``add``; read ``assignments`` at the end."""
+    """Feed ``Features`` in publication order with ``add``; read ``finish()`` at the end.
+
+    Without embeddings only the open stories that share a name or one of the article's most
+    distinctive terms with it are scored (an inverted index over open stories): a story with
+    none of those in common cannot reach the threshold in practice. With embeddings every
+    open story is scored.
+    """
 
     def __init__(self, options: StoryOptions = StoryOptions()) -> None:
         self.options = options
-        self.open: list[tuple[int, _Story]] = []
-        self.closed: list[tuple[int, list[str], list[float]]] = []
+        self.open: dict[int, _Story] = {}
+        self.closed: list[tuple[int, list[str], list[float], list[str]]] = []
+        self.postings: dict[str, set[int]] = {}
         self._next = 0
+        self._swept: float | None = None
 
     def fit(self, f: Features, story: _Story) -> float:
         o = self.options
-        score = o.lexical_weight * _cos(f.terms, story.centroid)
+        score = o.lexical_weight * _cos(f.terms, story.centroid, story.norm)
         if f.names:
             seen = sum(1 for n in f.names if n in story.names)
             score += o.name_weight * seen / len(f.names)
@@ -167,38 +182,63 @@ class StoryClusterer:
         return score
 
     def _close_old(self, now: float | None) -> None:
-        if now is None:
+        if now is None or (self._swept is not None and now - self._swept < 0.25):
             return
-        keep = []
-        for number, story in self.open:
-            if story.last is not None and now - story.last > self.options.window_days:
-                self.closed.append((number, story.members, story.scores))
-            else:
-                keep.append((number, story))
-        self.open = keep
+        self._swept = now
+        for number in [
+            n
+            for n, s in self.open.items()
+            if s.last is not None and now - s.last > self.options.window_days
+        ]:
+            story = self.open.pop(number)
+            self.closed.append((number, story.members, story.scores, story.top_terms()))
+            for key in story.keys:
+                holders = self.postings.get(key)
+                if holders is not None:
+                    holders.discard(number)
+                    if not holders:
+                        del self.postings[key]
+
+    def _candidates(self, f: Features) -> list[int]:
+        if f.embedding is not None:
+            return sorted(self.open)
+        found: set[int] = set()
+        for key in itertools.chain(self._top(f), (f"\x00{n}" for n in f.names)):
+            found.update(self.postings.get(key, ()))
+        return sorted(found)
+
+    def _top(self, f: Features) -> list[str]:
+        """The article's most distinctive terms (its vector is sorted by weight)."""
+        return list(itertools.islice(f.terms, self.options.index_terms))
+
+    def _index(self, number: int, story: _Story, f: Features) -> None:
+        for key in itertools.chain(self._top(f), (f"\x00{n}" for n in f.names)):
+            if key not in story.keys:
+                story.keys.add(key)
+                self.postings.setdefault(key, set()).add(number)
 
     def add(self, f: Features) -> int:
         """Place one article; returns its story number."""
         self._close_old(f.when)
         best, best_score = None, self.options.threshold
-        for number, story in self.open:
-            score = self.fit(f, story)
+        for number in self._candidates(f):
+            score = self.fit(f, self.open[number])
             if score > best_score:
-                best, best_score = (number, story), score
+                best, best_score = number, score
         if best is None:
-            story = _Story()
-            number = self._next
+            best = self._next
             self._next += 1
-            self.open.append((number, story))
-            story.add(f, 1.0, self.options.max_terms)
-            return number
-        best[1].add(f, best_score, self.options.max_terms)
-        return best[0]
+            self.open[best] = _Story()
+            best_score = 1.0
+        story = self.open[best]
+        story.add(f, best_score, self.options.max_terms)
+        self._index(best, story, f)
+        return best
 
-    def finish(self) -> list[tuple[list[str], list[float]]]:
-        """Every story's member ids and join scores, in the order stories opened."""
-        done = self.closed + [(n, s.members, s.scores) for n, s in self.open]
-        return [(members, scores) for _, members, scores in sorted(done)]
+    def finish(self) -> list[tuple[list[str], list[float], list[str]]]:
+        """Every story's member ids, join scores and keywords, in the order stories opened."""
+        done = self.closed + [(n, s.members, s.scores, s.top_terms()) for n, s in self.open.items()]
+        return [(members, scores, keywords) for _, members, scores, keywords in sorted(done)]
 
 
 def cluster(
@@ -208,4 +248,4 @@ def cluster(
     clusterer = StoryClusterer(options)
     for f in features:
         clusterer.add(f)
-    return [members for members, _ in clusterer.finish()]
+    return [members for members, _, _ in clusterer.finish()]
