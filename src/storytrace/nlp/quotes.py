@@ -13,13 +13,33 @@ that one ended in the paragraph just above, as newspapers do with running quotes
 from __future__ import annotations
 
 import bisect
+import dataclasses
+import re
 from collections.abc import Iterable
 from typing import Any
 
 from storytrace.model import Quote, Span
 from storytrace.nlp.entities import name_key, name_words
 from storytrace.nlp.pipeline import ents_of, text_of
-from storytrace.text.quotemarks import quoted_spans
+from storytrace.text.quotemarks import quoted_spans as _quoted_spans
+
+_DOUBLED = re.compile(r"''|``")
+
+
+def _undouble(text: str) -> str:
+    """NYT-style '' and `` pairs as one double quote mark, at the same length."""
+
+    def one(m: re.Match[str]) -> str:
+        i = m.start()
+        opening = m.group() == "``" or i == 0 or text[i - 1].isspace() or text[i - 1] in "([-\u2014"
+        return ' "' if opening else '" '
+
+    return _DOUBLED.sub(one, text)
+
+
+def quoted_spans(text: str) -> list[Span]:
+    return _quoted_spans(_undouble(text))
+
 
 CUE_LEMMAS = frozenset(
     [
@@ -79,6 +99,31 @@ CUE_LEMMAS = frozenset(
         "disclose",
         "reveal",
         "estimate",
+        "show",
+        "find",
+        "call",
+        "demand",
+        "question",
+        "indicate",
+        "mention",
+        "cite",
+        "signal",
+        "rule",
+        "boast",
+        "brag",
+        "joke",
+        "criticize",
+        "blast",
+        "slam",
+        "counter",
+        "retort",
+        "assure",
+        "inform",
+        "recount",
+        "speculate",
+        "hint",
+        "propose",
+        "recommend",
     ]
 )
 PRONOUNS = {
@@ -123,8 +168,13 @@ def _subject(verb: Any) -> Any | None:
     for child in verb.children:
         if child.dep_ in ("nsubj", "nsubjpass"):
             return child
-    if verb.dep_ in ("conj", "xcomp", "advcl") and verb.head is not verb and _is_cue(verb.head):
-        return _subject(verb.head)
+    if verb.dep_ in ("conj", "xcomp", "advcl") and verb.head is not verb:
+        head = verb.head
+        if verb.dep_ == "advcl" and head.dep_ == "ccomp" and _is_cue(head.head):
+            return _subject(head.head)  # "X said Y will ..., underscoring that ...": X underscores
+        shares = verb.dep_ == "conj" or (verb.dep_ == "advcl" and verb.tag_ == "VBG")
+        if _is_cue(verb.head) or (shares and verb.head.pos_ in ("VERB", "AUX")):
+            return _subject(verb.head)
     return None
 
 
@@ -248,14 +298,46 @@ def _paragraph(text: str, pos: int) -> tuple[int, int]:
     return start, len(text) if end < 0 else end
 
 
+def _embedded(doc: Any, text: str, q_start: int) -> bool:
+    """A quote opening lower-case straight after a word that is no cue ("is “a big
+    problem”", "called it a “clear threat”") is a phrase of the writer's sentence."""
+    if not text[q_start : q_start + 1].islower():
+        return False
+    mark = doc.char_span(q_start - 1, q_start, alignment_mode="expand")
+    if mark is None or mark.start == 0:
+        return False
+    before = doc[mark.start - 1]
+    return before.is_alpha and not _is_cue(before)
+
+
+def _words_outside(text: str, span: Span, quotes: list[Span]) -> int:
+    """Words of ``span`` outside the quotes that lie in it."""
+    pieces, pos = [], span[0]
+    for s, e in sorted(quotes):
+        pieces.append(text[pos : s - 1])
+        pos = e + 1
+    pieces.append(text[pos : span[1]])
+    return sum(any(ch.isalnum() for ch in w) for p in pieces for w in p.split())
+
+
+def _cue_beside(text: str, cues: list[Any], q_start: int, q_end: int) -> bool:
+    """A short quote set off as speech ("'I would,' said Melanie"; "'You winning?' she said")."""
+    return text[q_end - 1 : q_end] in (",", "?", "!") and any(0 < c.idx - q_end <= 25 for c in cues)
+
+
 def _direct(doc: Any, quotes: list[Span], resolver: _Resolver) -> list[Quote]:
     text = text_of(doc)
     cues = [t for t in doc if _is_cue(t) and not _inside(t.idx, quotes) and _subject(t) is not None]
     cue_pos = [t.idx for t in cues]
+    embedded: set[Span] = set()
     out: list[Quote] = []
     for q_start, q_end in quotes:
-        if len(text[q_start:q_end].split()) < MIN_DIRECT_WORDS:
+        if len(text[q_start:q_end].split()) < MIN_DIRECT_WORDS and not _cue_beside(
+            text, cues, q_start, q_end
+        ):
             continue
+        if _embedded(doc, text, q_start):
+            embedded.add((q_start, q_end))
         p_start, p_end = _paragraph(text, q_start)
         p_end = max(p_end, _paragraph(text, max(q_end - 1, q_start))[1])
         lo = bisect.bisect_left(cue_pos, max(p_start, q_start - NEIGHBOUR_CHARS))
@@ -315,7 +397,8 @@ def _direct(doc: Any, quotes: list[Span], resolver: _Resolver) -> list[Quote]:
                 True,
             )
         )
-    return out
+    # quoted words inside the writer's own sentence: a mixed quote, not a direct one
+    return [dataclasses.replace(q, direct=False) if q.span in embedded else q for q in out]
 
 
 def _according(doc: Any, start: int, end: int, quotes: list[Span]) -> tuple[str, Span, str] | None:
@@ -350,16 +433,48 @@ def _complement(verb: Any) -> Any | None:
     return None
 
 
+def _parataxis(
+    doc: Any, verb: Any, subject: Any, taken: list[Span], resolver: _Resolver
+) -> list[Quote]:
+    """The clause a parenthetical cue interrupts or ends ("X, he said, Y."), one quote a side."""
+    text = text_of(doc)
+    inner = {t.i for t in verb.subtree}
+    clause = [t for t in verb.head.subtree if t.i not in inner and not t.is_space]
+    out = []
+    for side in ([t for t in clause if t.i < verb.i], [t for t in clause if t.i > verb.i]):
+        while side and (side[0].is_punct or side[0].dep_ == "cc"):
+            side.pop(0)
+        while side and side[-1].is_punct:
+            side.pop()
+        if len(side) < 3 or any(t.is_quote for t in side):
+            continue
+        start, end = side[0].idx, side[-1].idx + len(side[-1].text)
+        if "\n" in text[start:end] or any(s < end and start < e for s, e in taken):
+            continue
+        speaker, span, resolved = _speaker(subject, doc, resolver)
+        cue_span = (verb.idx, verb.idx + len(verb.text))
+        out.append(
+            Quote(
+                text[start:end], (start, end), speaker, span, resolved, verb.text, cue_span, False
+            )
+        )
+    return out
+
+
 def _indirect(
     doc: Any, quotes: list[Span], direct: list[Quote], resolver: _Resolver
 ) -> list[Quote]:
     text = text_of(doc)
     taken = [q.span for q in direct]
+    absorbed: set[Span] = set()
     out: list[Quote] = []
     for verb in doc:
         if not _is_cue(verb) or _inside(verb.idx, quotes):
             continue
         subject, comp = _subject(verb), _complement(verb)
+        if subject is not None and comp is None and verb.dep_ == "parataxis":
+            out.extend(_parataxis(doc, verb, subject, taken, resolver))
+            continue
         if subject is None or comp is None:
             continue
         tokens = [t for t in comp.subtree if t.dep_ != "mark" or t.i != comp.left_edge.i]
@@ -368,11 +483,19 @@ def _indirect(
         ]
         if not tokens:
             continue
+        p_start, p_end = _paragraph(text, verb.idx)
+        tokens = [t for t in tokens if p_start <= t.idx < p_end and not t.is_space]
+        while tokens and tokens[-1].is_punct:
+            tokens.pop()
+        if not tokens:
+            continue
         start, end = tokens[0].idx, tokens[-1].idx + len(tokens[-1].text)
         if start < verb.idx < end or len(text[start:end].split()) < 3:
             continue
-        overlap = sum(max(0, min(end, e) - max(start, s)) for s, e in taken)
-        if overlap > 0.5 * (end - start):
+        inside = [(s, e) for s, e in taken if start < s and e < end]
+        if inside and _words_outside(text, (start, end), inside) >= 2:
+            absorbed.update(inside)  # a mixed quote: the clause carries its quoted words
+        elif sum(max(0, min(end, e) - max(start, s)) for s, e in taken) > 0.5 * (end - start):
             continue
         speaker, span, resolved = _speaker(subject, doc, resolver)
         out.append(
@@ -409,6 +532,7 @@ def _indirect(
                     False,
                 )
             )
+    direct[:] = [q for q in direct if q.span not in absorbed]
     return out
 
 
