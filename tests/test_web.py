@@ -151,3 +151,61 @@ def test_browser_search_story_compare_and_click(page, server):
     first.click()
     counterpart = page.locator(f'#col-b mark[data-p="{key}"]').first
     assert "lit" in (counterpart.get_attribute("class") or "")
+
+
+def _body_only_word(store: Store) -> tuple[str, str]:
+    """A word some article has in its text but no title, headline or keywords: (word, story)."""
+    import re
+
+    shown = " ".join(r["title"] for r in store.article_rows())
+    shown += " ".join(s.headline + " " + " ".join(s.keywords) for s in store.stories())
+    shown = shown.lower()
+    for batch in store.iter_articles():
+        for article in batch:
+            story = store.article_story(article.id)
+            for word in re.findall(r"[a-z]{7,}", article.text.lower()):
+                if word[:5] not in shown and story:
+                    return word, story
+    raise AssertionError("no body-only word in the sample corpus")
+
+
+def test_search_finds_a_word_only_in_an_article_body(client, web_db):
+    with Store.open_read_only(web_db) as store:
+        word, story = _body_only_word(store)
+    found = client.get("/api/stories", params={"q": word}).json()
+    assert story in [s["id"] for s in found["stories"]], word
+    prefix = client.get("/api/stories", params={"q": word[:5].upper()}).json()
+    assert story in [s["id"] for s in prefix["stories"]]
+    assert client.get("/api/stories", params={"q": word + " zzqxw"}).json()["total"] == 0
+
+
+@pytest.mark.parametrize(
+    "q", ['"', "a AND", "*", "<script>", "NEAR(", 'x" OR "y', "title:pier", "-", "'", "^^"]
+)
+def test_odd_search_input_is_not_an_error(client, q):
+    page = client.get("/", params={"q": q})
+    assert page.status_code == 200 and "Traceback" not in page.text
+    api = client.get("/api/stories", params={"q": q})
+    assert api.status_code == 200 and api.json()["total"] >= 0
+
+
+def test_punctuation_only_search_means_no_text_filter(client):
+    everything = client.get("/api/stories").json()["total"]
+    assert client.get("/api/stories", params={"q": '" * -'}).json()["total"] == everything
+
+
+def test_search_index_is_backfilled_for_an_older_store(web_db, tmp_path):
+    import shutil as sh
+
+    old = tmp_path / "old.db"
+    sh.copyfile(web_db, old)
+    with Store.open(old) as store:  # make it look like a store from before migration 5
+        for name in ("articles_fts", "stories_fts"):
+            store.conn.execute(f"DROP TABLE {name}")
+        for trigger in store.conn.execute("SELECT name FROM sqlite_master WHERE type='trigger'"):
+            store.conn.execute(f"DROP TRIGGER {trigger[0]}")
+        store.conn.execute("PRAGMA user_version=4")
+    with Store.open(old) as store:
+        word, story = _body_only_word(store)
+        assert story in store.search_stories(word, limit=100)[1]
+        assert store.search_stories("Kessmouth")[0] >= 1

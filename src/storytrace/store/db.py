@@ -8,6 +8,7 @@ iterators so a large store never has to fit in memory.
 from __future__ import annotations
 
 import json
+import re
 import sqlite3
 from collections.abc import Iterable, Iterator, Sequence
 from contextlib import contextmanager
@@ -20,6 +21,7 @@ from storytrace.model import Article, Entity, Passage, Quote, Story
 from storytrace.store.schema import MIGRATIONS, VERSION
 
 DEFAULT_PATH = Path("storytrace.db")
+_TOKEN = re.compile(r"[^\W_]+")  # what FTS5's unicode61 tokenizer keeps: letters and digits
 
 
 def _now() -> str:
@@ -39,6 +41,42 @@ def _article(row: sqlite3.Row) -> Article:
         stripped=tuple(json.loads(row["stripped"])),
         meta=tuple(json.loads(row["meta"]).items()),
     )
+
+
+def _statements(script: str) -> Iterator[str]:
+    """The statements of a migration, one at a time.
+
+    Not ``executescript``, which commits first and so would break the one-transaction-per-
+    migration rule; not a plain split on ";", which would cut a trigger body in pieces.
+    """
+    pending = ""
+    for piece in script.split(";"):
+        pending += piece + ";"
+        if sqlite3.complete_statement(pending):
+            if pending.replace(";", " ").strip():
+                yield pending
+            pending = ""
+    if pending.replace(";", " ").strip():
+        raise StoreError(f"incomplete statement in migration: {pending.strip()[:60]}")
+
+
+def _fts_phrases(words: str, limit: int = 8) -> list[str]:
+    """User words as FTS5 queries that cannot be a syntax error: each word one quoted string.
+
+    Inside double quotes FTS5 reads nothing as an operator (AND, NEAR, ``*``, ``:``, column
+    names), so quoting (with ``"`` doubled) is the whole of the escaping. A word with no
+    letter or digit would be an empty phrase and is dropped, so punctuation alone means no
+    text filter. Words of three characters or more match as a prefix ("flood" finds
+    "flooding"); shorter ones only whole, since a one-letter prefix reaches half the index.
+    """
+    phrases = []
+    for word in words.split():
+        tokens = _TOKEN.findall(word)
+        if not tokens:
+            continue
+        quoted = '"' + word.replace('"', '""') + '"'
+        phrases.append(quoted + "*" if len(tokens[-1]) >= 3 else quoted)
+    return phrases[:limit]
 
 
 class Store:
@@ -106,9 +144,8 @@ class Store:
         for number in range(version, VERSION):
             try:
                 with self.transaction():
-                    for statement in MIGRATIONS[number].split(";"):
-                        if statement.strip():
-                            self.conn.execute(statement)
+                    for statement in _statements(MIGRATIONS[number]):
+                        self.conn.execute(statement)
                     self.conn.execute(f"PRAGMA user_version={number + 1}")
             except sqlite3.DatabaseError as exc:
                 raise StoreError(
@@ -246,10 +283,20 @@ class Store:
                 by_id = {r["id"]: _article(r) for r in rows}
                 yield [by_id[x] for x in chunk if x in by_id]
             return
-        key = "published IS NULL, published, id" if order == "published" else "id"
-        cursor = self.conn.execute(f"SELECT * FROM articles ORDER BY {key}")
-        while rows := cursor.fetchmany(batch):
-            yield [_article(r) for r in rows]
+        queries = (
+            # two queries rather than ORDER BY published IS NULL: each walks an index, so a
+            # large store streams instead of being sorted whole in a temporary table
+            (
+                "SELECT * FROM articles WHERE published IS NOT NULL ORDER BY published, id",
+                "SELECT * FROM articles WHERE published IS NULL ORDER BY id",
+            )
+            if order == "published"
+            else ("SELECT * FROM articles ORDER BY id",)
+        )
+        for query in queries:
+            cursor = self.conn.execute(query)
+            while rows := cursor.fetchmany(batch):
+                yield [_article(r) for r in rows]
 
     def article_rows(self, columns: str = "id, outlet, published, title") -> Iterator[sqlite3.Row]:
         yield from self.conn.execute(
@@ -473,22 +520,23 @@ class Store:
     ) -> tuple[int, list[str]]:
         """(total, story ids of one page) matching every filter given.
 
-        ``words`` must all occur in the headline, keywords, or a member article's title or
-        text (names of people and places included); dates compare as ISO strings.
+        ``words`` must each occur in the headline, keywords, or some member article's title
+        or text (names of people and places included), looked up in the FTS5 indexes so the
+        cost follows the matches, not the corpus; dates compare as ISO strings.
         """
         where, args = [], []
-        for word in words.split()[:8]:
-            like = f"%{word}%"
+        for phrase in _fts_phrases(words):
             where.append(
-                "(s.headline LIKE ? OR s.keywords LIKE ? OR EXISTS (SELECT 1 FROM story_articles x"
-                " JOIN articles a ON a.id = x.article_id WHERE x.story_id = s.id"
-                " AND (a.title LIKE ? OR a.text LIKE ?)))"
+                "(s.rowid IN (SELECT rowid FROM stories_fts WHERE stories_fts MATCH ?)"
+                " OR s.id IN (SELECT x.story_id FROM articles_fts f"
+                " JOIN articles a ON a.rowid = f.rowid JOIN story_articles x ON x.article_id = a.id"
+                " WHERE articles_fts MATCH ?))"
             )
-            args += [like, like, like, like]
+            args += [phrase, phrase]
         if outlet:
             where.append(
-                "EXISTS (SELECT 1 FROM story_articles x JOIN articles a ON a.id = x.article_id"
-                " WHERE x.story_id = s.id AND a.outlet = ?)"
+                "s.id IN (SELECT x.story_id FROM articles a"
+                " JOIN story_articles x ON x.article_id = a.id WHERE a.outlet = ?)"
             )
             args.append(outlet)
         if since:

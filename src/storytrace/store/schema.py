@@ -134,5 +134,45 @@ MIGRATIONS: tuple[str, ...] = (
         stage      TEXT NOT NULL
     );
     """,
+    # 5: full-text search. External-content FTS5 tables hold only the index (the text stays
+    # in articles/stories); triggers keep them in step with every write, so no code path can
+    # forget to, and 'rebuild' fills them for a store that predates this migration. They are
+    # keyed by rowid, which stays put because storytrace never VACUUMs.
+    """
+    CREATE VIRTUAL TABLE articles_fts USING fts5(
+        title, text, content='articles', content_rowid='rowid'
+    );
+    CREATE TRIGGER articles_fts_insert AFTER INSERT ON articles BEGIN
+        INSERT INTO articles_fts(rowid, title, text) VALUES (new.rowid, new.title, new.text);
+    END;
+    CREATE TRIGGER articles_fts_delete AFTER DELETE ON articles BEGIN
+        INSERT INTO articles_fts(articles_fts, rowid, title, text)
+        VALUES ('delete', old.rowid, old.title, old.text);
+    END;
+    CREATE TRIGGER articles_fts_update AFTER UPDATE OF title, text ON articles BEGIN
+        INSERT INTO articles_fts(articles_fts, rowid, title, text)
+        VALUES ('delete', old.rowid, old.title, old.text);
+        INSERT INTO articles_fts(rowid, title, text) VALUES (new.rowid, new.title, new.text);
+    END;
+    INSERT INTO articles_fts(articles_fts) VALUES ('rebuild');
+    CREATE VIRTUAL TABLE stories_fts USING fts5(
+        headline, keywords, content='stories', content_rowid='rowid'
+    );
+    CREATE TRIGGER stories_fts_insert AFTER INSERT ON stories BEGIN
+        INSERT INTO stories_fts(rowid, headline, keywords)
+        VALUES (new.rowid, new.headline, new.keywords);
+    END;
+    CREATE TRIGGER stories_fts_delete AFTER DELETE ON stories BEGIN
+        INSERT INTO stories_fts(stories_fts, rowid, headline, keywords)
+        VALUES ('delete', old.rowid, old.headline, old.keywords);
+    END;
+    CREATE TRIGGER stories_fts_update AFTER UPDATE OF headline, keywords ON stories BEGIN
+        INSERT INTO stories_fts(stories_fts, rowid, headline, keywords)
+        VALUES ('delete', old.rowid, old.headline, old.keywords);
+        INSERT INTO stories_fts(rowid, headline, keywords)
+        VALUES (new.rowid, new.headline, new.keywords);
+    END;
+    INSERT INTO stories_fts(stories_fts) VALUES ('rebuild');
+    """,
 )
 VERSION = len(MIGRATIONS)
