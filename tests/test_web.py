@@ -209,3 +209,50 @@ def test_search_index_is_backfilled_for_an_older_store(web_db, tmp_path):
         word, story = _body_only_word(store)
         assert story in store.search_stories(word, limit=100)[1]
         assert store.search_stories("Kessmouth")[0] >= 1
+
+
+def _biggest_story_with_reuse(client) -> dict:
+    for story in client.get("/api/stories").json()["stories"]:
+        view = client.get(f"/api/stories/{story['id']}").json()
+        if any(p["from_outlet"] != p["to_outlet"] for p in view["passages"]):
+            return view
+    raise AssertionError("no story with reuse between outlets in the sample corpus")
+
+
+def test_story_page_draws_the_reuse_graph(client):
+    import re
+
+    view = _biggest_story_with_reuse(client)
+    html = client.get(f"/story/{view['story']['id']}").text
+    svg = html[html.index('<svg id="reuse-graph"') : html.index("</svg>")]
+    outlets = {r["outlet"] or "unknown" for r in view["timeline"]}
+    assert svg.count('<g class="node') == len(outlets) >= 2
+    links = {(p["from_outlet"], p["to_outlet"]) for p in view["passages"]}
+    links = {(a, b) for a, b in links if a != b}
+    assert svg.count('<path class="edge"') == len(links) >= 1
+    first = view["first"]["outlet"]
+    assert re.search(r'<g class="node first">.*?<text[^>]*>' + re.escape(first), svg, re.S)
+    assert '<table id="passages">' in html  # the table stays, for screen readers
+
+
+def test_graph_labels_are_escaped():
+    from storytrace.web.app import _TEMPLATES
+    from storytrace.web.graph import Flow, reuse_graph
+
+    evil = "<script>alert(1)</script>"
+    graph = reuse_graph([evil, "B & C"], [Flow(evil, "B & C", 3, 1)], evil)
+    svg = _TEMPLATES.get_template("_graph.html").render(graph=graph)
+    assert evil not in svg and "&lt;script&gt;" in svg and "B &amp; C" in svg
+    assert svg.count('class="edge"') == 1
+
+
+def test_outlet_page_draws_its_neighbours(client):
+    flows = client.get("/api/outlets").json()
+    name = next(f["to"] for f in flows if f["from"] != f["to"])
+    html = client.get(f"/outlet/{name}").text
+    neighbours = {f["from"] for f in flows if f["to"] == name} | {
+        f["to"] for f in flows if f["from"] == name
+    }
+    neighbours.discard(name)
+    assert html.count('<g class="node') == 1 + min(len(neighbours), 30)
+    assert client.get("/outlet/nobody-here").status_code == 404

@@ -20,6 +20,7 @@ from starlette.exceptions import HTTPException as StarletteHTTPException
 
 from storytrace.errors import StorytraceError
 from storytrace.store.db import Store
+from storytrace.web.graph import Flow, Graph, reuse_graph, story_flows
 
 PAGE_SIZE = 20
 Page = Annotated[int, Query(ge=1, le=100_000)]
@@ -76,6 +77,17 @@ def _compare(store: Store, a: str, b: str) -> Any:
         return compare(store.article(a), store.article(b))
     except StorytraceError as exc:
         raise HTTPException(404, str(exc)) from exc
+
+
+def _outlet_graph(
+    name: str, takes: list[dict[str, Any]], gives: list[dict[str, Any]], most: int = 15
+) -> Graph:
+    """The outlet and its biggest sources and takers (``most`` of each, so it stays legible)."""
+    top = sorted(takes, key=lambda f: -f["passages"])[:most]
+    top += sorted(gives, key=lambda f: -f["passages"])[:most]
+    flows = [Flow(f["from"], f["to"], f["passages"], f["articles"]) for f in top]
+    others = [f.source if f.taker == name else f.taker for f in flows]
+    return reuse_graph([name, *others], flows, name)
 
 
 def app_from_env() -> FastAPI:
@@ -196,7 +208,11 @@ def create_app(db: str | Path) -> FastAPI:
         lanes: dict[str, list[dict[str, Any]]] = {}
         for row in view["timeline"]:
             lanes.setdefault(row["outlet"] or "unknown", []).append(row)
-        return _TEMPLATES.TemplateResponse(request, "story.html", {"view": view, "lanes": lanes})
+        first = view["first"]["outlet"] or "unknown" if view["first"] else None
+        graph = reuse_graph(list(lanes), story_flows(view["passages"]), first)
+        return _TEMPLATES.TemplateResponse(
+            request, "story.html", {"view": view, "lanes": lanes, "graph": graph}
+        )
 
     @app.get("/article/{article_id}", response_class=HTMLResponse)
     def article_page(request: Request, article_id: PathText):
@@ -229,7 +245,14 @@ def create_app(db: str | Path) -> FastAPI:
         if not any(o == name for o, _ in outlet_list):
             raise HTTPException(404, f"no outlet {name}")
         return _TEMPLATES.TemplateResponse(
-            request, "outlet.html", {"name": name, "takes": takes, "gives": gives}
+            request,
+            "outlet.html",
+            {
+                "name": name,
+                "takes": takes,
+                "gives": gives,
+                "graph": _outlet_graph(name, takes, gives),
+            },
         )
 
     return app
