@@ -21,6 +21,9 @@ from storytrace.model import Article, Entity, Passage, Quote, Story
 from storytrace.store.schema import MIGRATIONS, VERSION
 
 DEFAULT_PATH = Path("storytrace.db")
+# Data a migration adds that SQL alone cannot derive: migration number -> Store method run
+# inside that migration's transaction.
+_FILL_AFTER = {6: "_fill_story_members"}
 _TOKEN = re.compile(r"[^\W_]+")  # what FTS5's unicode61 tokenizer keeps: letters and digits
 
 
@@ -146,6 +149,8 @@ class Store:
                 with self.transaction():
                     for statement in _statements(MIGRATIONS[number]):
                         self.conn.execute(statement)
+                    if number + 1 in _FILL_AFTER:
+                        getattr(self, _FILL_AFTER[number + 1])()
                     self.conn.execute(f"PRAGMA user_version={number + 1}")
             except sqlite3.DatabaseError as exc:
                 raise StoreError(
@@ -259,15 +264,26 @@ class Store:
         return self.conn.execute(f"SELECT count(*) FROM {table}").fetchone()[0]
 
     def article(self, article_id: str) -> Article:
-        row = self.conn.execute("SELECT * FROM articles WHERE id=?", (article_id,)).fetchone()
-        if row is None:
-            rows = self.conn.execute(
-                "SELECT * FROM articles WHERE id LIKE ? LIMIT 2", (article_id + "%",)
-            ).fetchall()
-            if len(rows) != 1:
-                raise StoreError(f"no article {article_id}")
-            row = rows[0]
+        found = self._by_prefix("articles", article_id)
+        if len(found) != 1:
+            raise StoreError(f"no article {article_id}")
+        row = self.conn.execute("SELECT * FROM articles WHERE id=?", found).fetchone()
         return _article(row)
+
+    def _by_prefix(self, table: str, key: str) -> list[str]:
+        """Ids of ``table`` equal to ``key`` or else starting with it (at most two).
+
+        A range scan on the primary key: ``LIKE 'x%'`` would read the whole table, since
+        SQLite's LIKE is case-insensitive and the key's index is not.
+        """
+        assert table in ("stories", "articles")
+        exact = self.conn.execute(f"SELECT id FROM {table} WHERE id = ?", (key,)).fetchone()
+        if exact is not None or not key:
+            return [exact[0]] if exact else []
+        rows = self.conn.execute(
+            f"SELECT id FROM {table} WHERE id > ? ORDER BY id LIMIT 2", (key,)
+        ).fetchall()
+        return [r[0] for r in rows if r[0].startswith(key)]
 
     def iter_articles(
         self, batch: int = 500, ids: Iterable[str] | None = None, order: str = "published"
@@ -437,22 +453,21 @@ class Store:
         )
         if ids is None:
             return self.conn.execute(sql + " ORDER BY p.rowid").fetchall()
-        rows: list[sqlite3.Row] = []
-        for i in range(0, len(ids), 400):
-            chunk = list(ids[i : i + 400])
-            marks = ",".join("?" * len(chunk))
-            rows += self.conn.execute(
-                sql + f" WHERE p.a_id IN ({marks}) AND p.b_id IN ({marks}) ORDER BY p.rowid",
-                chunk + chunk,
-            ).fetchall()
-        return rows
+        # One query over a JSON list of ids: chunks of a few hundred ids would miss the
+        # passages between articles that fall in different chunks.
+        wanted = json.dumps(list(ids))
+        return self.conn.execute(
+            sql + " WHERE p.a_id IN (SELECT value FROM json_each(?))"
+            " AND p.b_id IN (SELECT value FROM json_each(?)) ORDER BY p.rowid",
+            (wanted, wanted),
+        ).fetchall()
 
     # -- stories -----------------------------------------------------------------------
     def replace_stories(self, stories: Sequence[Story], scores: dict[str, float]) -> None:
         self.conn.execute("DELETE FROM stories")
         self.conn.execute("DELETE FROM story_articles")
         self.conn.executemany(
-            "INSERT INTO stories VALUES (?,?,?,?,?,?)",
+            "INSERT INTO stories (id, headline, keywords, first, last, size) VALUES (?,?,?,?,?,?)",
             [
                 (
                     s.id,
@@ -469,18 +484,37 @@ class Store:
             "INSERT INTO story_articles VALUES (?,?,?)",
             [(s.id, a, scores.get(a, 1.0)) for s in stories for a in s.article_ids],
         )
+        self._fill_story_members()
 
-    def stories(self) -> list[Story]:
+    def _members_by_join(self) -> tuple[dict[str, list[str]], dict[str, list[str]]]:
+        """(members, outlets) per story, by publication time, from the member articles."""
         members: dict[str, list[str]] = {}
         outlets: dict[str, list[str]] = {}
-        for row in self.conn.execute(
+        for story_id, article_id, outlet in self.conn.execute(
             "SELECT sa.story_id, sa.article_id, a.outlet FROM story_articles sa"
             " JOIN articles a ON a.id = sa.article_id"
             " ORDER BY a.published IS NULL, a.published, a.id"
         ):
-            members.setdefault(row[0], []).append(row[1])
-            if row[2] and row[2] not in outlets.setdefault(row[0], []):
-                outlets[row[0]].append(row[2])
+            members.setdefault(story_id, []).append(article_id)
+            seen = outlets.setdefault(story_id, [])
+            if outlet and outlet not in seen:
+                seen.append(outlet)
+        return members, outlets
+
+    def _fill_story_members(self) -> None:
+        """Store each story's members and outlets, so serving a page of stories joins nothing."""
+        members, outlets = self._members_by_join()
+        self.conn.executemany(
+            "UPDATE stories SET members=?, outlets=? WHERE id=?",
+            [
+                (json.dumps(m), json.dumps(outlets.get(sid, []), ensure_ascii=False), sid)
+                for sid, m in members.items()
+            ],
+        )
+        self.conn.execute("UPDATE stories SET members='[]', outlets='[]' WHERE members IS NULL")
+
+    def stories(self) -> list[Story]:
+        members, outlets = self._members_by_join()
         return [
             Story(
                 r["id"],
@@ -495,15 +529,7 @@ class Store:
         ]
 
     def story(self, story_id: str) -> Story:
-        found = [
-            r[0]
-            for r in self.conn.execute(
-                "SELECT id FROM stories WHERE id = ? OR id LIKE ? ORDER BY id LIMIT 2",
-                (story_id, story_id.replace("%", "").replace("_", "") + "%"),
-            )
-        ]
-        if story_id in found:
-            found = [story_id]
+        found = self._by_prefix("stories", story_id)
         if len(found) != 1:
             raise StoreError(f"no story {story_id}" if not found else f"{story_id} is ambiguous")
         return self.stories_by_id(found)[0]
@@ -557,38 +583,34 @@ class Store:
         ]
         return total, ids
 
-    def stories_by_id(self, ids: Sequence[str]) -> list[Story]:
-        """Stories in the order of ``ids`` (a page of them: at most a few hundred)."""
+    def story_rows(self, ids: Sequence[str]) -> list[sqlite3.Row]:
+        """Story rows in the order of ``ids`` (a page: at most a few hundred), members and
+        outlets left as the JSON text stored, for callers that pass them straight on."""
         if not ids:
             return []
-        marks = ",".join("?" * len(ids))
-        members: dict[str, list[str]] = {}
-        outlets: dict[str, list[str]] = {}
-        for row in self.conn.execute(
-            "SELECT sa.story_id, sa.article_id, a.outlet FROM story_articles sa"
-            f" JOIN articles a ON a.id = sa.article_id WHERE sa.story_id IN ({marks})"
-            " ORDER BY a.published IS NULL, a.published, a.id",
-            list(ids),
-        ):
-            members.setdefault(row[0], []).append(row[1])
-            if row[2] and row[2] not in outlets.setdefault(row[0], []):
-                outlets[row[0]].append(row[2])
         rows = {
             r["id"]: r
-            for r in self.conn.execute(f"SELECT * FROM stories WHERE id IN ({marks})", list(ids))
+            for r in self.conn.execute(
+                "SELECT id, headline, keywords, first, last, size, outlets, members FROM stories"
+                f" WHERE id IN ({','.join('?' * len(ids))})",
+                list(ids),
+            )
         }
+        return [rows[i] for i in ids if i in rows]
+
+    def stories_by_id(self, ids: Sequence[str]) -> list[Story]:
+        """Stories in the order of ``ids`` (a page of them: at most a few hundred)."""
         return [
             Story(
-                i,
-                rows[i]["headline"],
-                tuple(members.get(i, ())),
-                tuple(json.loads(rows[i]["keywords"])),
-                rows[i]["first"],
-                rows[i]["last"],
-                tuple(outlets.get(i, ())),
+                r["id"],
+                r["headline"],
+                tuple(json.loads(r["members"])),
+                tuple(json.loads(r["keywords"])),
+                r["first"],
+                r["last"],
+                tuple(json.loads(r["outlets"])),
             )
-            for i in ids
-            if i in rows
+            for r in self.story_rows(ids)
         ]
 
     def outlets(self) -> list[tuple[str, int]]:

@@ -174,5 +174,21 @@ MIGRATIONS: tuple[str, ...] = (
     END;
     INSERT INTO stories_fts(stories_fts) VALUES ('rebuild');
     """,
+    # 6: serving. Each story keeps its members and outlets (JSON, by publication time) so a
+    # page of stories is one read of a few rows, not a join over every member article; the
+    # store fills them after this migration and whenever stories are replaced. The indexes
+    # let list pages read sorted pages straight from an index, and let lookups of article
+    # metadata stay inside a small covering index instead of the text-heavy rows.
+    """
+    ALTER TABLE stories ADD COLUMN members TEXT;
+    ALTER TABLE stories ADD COLUMN outlets TEXT;
+    CREATE INDEX stories_size ON stories(size DESC, first, id);
+    CREATE INDEX stories_last ON stories(last DESC, id);
+    DROP INDEX story_articles_story;
+    CREATE INDEX story_articles_story ON story_articles(story_id, article_id);
+    DROP INDEX articles_outlet;
+    CREATE INDEX articles_outlet ON articles(outlet, id);
+    CREATE INDEX articles_meta ON articles(id, outlet, published, title, words);
+    """,
 )
 VERSION = len(MIGRATIONS)

@@ -7,14 +7,18 @@ errors render as a plain 404/422 page or JSON, never a stack trace.
 
 from __future__ import annotations
 
+import json
+import sqlite3
 import threading
+from collections import OrderedDict
+from collections.abc import Callable, Hashable
 from pathlib import Path
 from typing import Annotated, Any
 
 from fastapi import FastAPI, HTTPException, Query, Request
 from fastapi import Path as FastAPIPath
 from fastapi.exceptions import RequestValidationError
-from fastapi.responses import HTMLResponse, JSONResponse
+from fastapi.responses import HTMLResponse, JSONResponse, Response
 from fastapi.templating import Jinja2Templates
 from starlette.exceptions import HTTPException as StarletteHTTPException
 
@@ -23,6 +27,10 @@ from storytrace.store.db import Store
 from storytrace.web.graph import Flow, Graph, reuse_graph, story_flows
 
 PAGE_SIZE = 20
+STORY_PAGE_SIZE = 100  # articles per page of a story's article table
+LANE_DOTS = 12  # dots drawn per outlet lane of a story's timeline
+PASSAGES_SHOWN = 200  # rows of a story page's passage table
+PASSAGE_CHARS = 280  # of each passage there (whole near-copies are articles long)
 Page = Annotated[int, Query(ge=1, le=100_000)]
 Sort = Annotated[str, Query(pattern="^(size|recent)$")]
 Text = Annotated[str, Query(max_length=200)]
@@ -45,19 +53,126 @@ class _Stores:
         return store
 
 
+class _Cache:
+    """Results derived from the store, kept while the database files are unchanged.
+
+    Serving never writes, but a corpus job in another process may; its commit changes the
+    modification time of the database or its write-ahead log, and the next lookup then
+    starts afresh. One ``os.stat`` pair per lookup is far cheaper than rebuilding a story
+    view (tens of ms for a story of hundreds of articles). Least recently used entries go
+    first beyond ``size``.
+    """
+
+    def __init__(self, path: Path, size: int = 256) -> None:
+        self.files = (path, path.with_name(path.name + "-wal"))
+        self.size = size
+        self.lock = threading.Lock()
+        self.items: OrderedDict[Hashable, Any] = OrderedDict()
+        self.generation = self._generation()
+
+    def _generation(self) -> tuple[int, ...]:
+        return tuple(f.stat().st_mtime_ns if f.exists() else 0 for f in self.files)
+
+    def get(self, key: Hashable, compute: Callable[[], Any]) -> Any:
+        generation = self._generation()
+        with self.lock:
+            if generation != self.generation:
+                self.items.clear()
+                self.generation = generation
+            if key in self.items:
+                self.items.move_to_end(key)
+                return self.items[key]
+        value = compute()  # outside the lock: two threads may both compute, neither waits
+        with self.lock:
+            self.items[key] = value
+            while len(self.items) > self.size:
+                self.items.popitem(last=False)
+        return value
+
+
 def _story_page(
     store: Store, q: str, outlet: str, since: str, until: str, sort: str, page: int
-) -> dict[str, Any]:
+) -> tuple[dict[str, Any], list[sqlite3.Row]]:
+    """One page of matching stories: (counts, story rows with members as stored JSON)."""
     total, ids = store.search_stories(
         q, outlet, since, until, sort, PAGE_SIZE, (page - 1) * PAGE_SIZE
     )
-    return {
+    counts = {
         "total": total,
         "page": page,
         "page_size": PAGE_SIZE,
         "pages": max(1, (total + PAGE_SIZE - 1) // PAGE_SIZE),
-        "stories": [s.to_dict() for s in store.stories_by_id(ids)],
     }
+    return counts, store.story_rows(ids)
+
+
+def _summary(row: sqlite3.Row) -> dict[str, Any]:
+    """A story as ``Story.to_dict`` has it, less the member ids."""
+    return {
+        "id": row["id"],
+        "headline": row["headline"],
+        "keywords": json.loads(row["keywords"]),
+        "first": row["first"],
+        "last": row["last"],
+        "outlets": json.loads(row["outlets"]),
+    }
+
+
+def _stories_json(counts: dict[str, Any], rows: list[sqlite3.Row]) -> Response:
+    """The page as JSON, each story's member ids spliced in as the store keeps them.
+
+    A page of big stories carries thousands of ids; decoding them only to encode them again
+    was most of this route's time. ``article_ids`` is the last key of each story, as in
+    ``Story.to_dict``, so the output is the same.
+    """
+    stories = ",".join(
+        json.dumps(_summary(r), ensure_ascii=False)[:-1] + ',"article_ids":' + r["members"] + "}"
+        for r in rows
+    )
+    body = json.dumps(counts)[:-1] + ',"stories":[' + stories + "]}"
+    return Response(body, media_type="application/json")
+
+
+def _json(data: Any) -> JSONResponse:
+    """The data as JSON, straight: it is plain dicts and lists already, and FastAPI's own
+    encoder walks every value again (30 ms for a page of stories with their article ids)."""
+    return JSONResponse(data)
+
+
+def _story_parts(view: dict[str, Any], page: int) -> dict[str, Any]:
+    """What the story page draws from a story view, cut to sizes a browser reads quickly.
+
+    A story of hundreds of articles would otherwise be a page of megabytes: lanes show their
+    first dots and a count of the rest, the article table comes a page at a time, and the
+    passage table stops at ``PASSAGES_SHOWN`` rows of clipped text (the comparison and the
+    JSON view have everything).
+    """
+    lanes: dict[str, dict[str, Any]] = {}
+    for row in view["timeline"]:
+        lane = lanes.setdefault(row["outlet"] or "unknown", {"rows": [], "more": 0})
+        if len(lane["rows"]) < LANE_DOTS:
+            lane["rows"].append(row)
+        else:
+            lane["more"] += 1
+    first = (view["first"]["outlet"] or "unknown") if view["first"] else None
+    start = (page - 1) * STORY_PAGE_SIZE
+    return {
+        "lanes": lanes,
+        "graph": reuse_graph(list(lanes), story_flows(view["passages"]), first),
+        "rows": view["timeline"][start : start + STORY_PAGE_SIZE],
+        "page": page,
+        "passages": [
+            {**p, "text": _clip(p["text"] or "", PASSAGE_CHARS)}
+            for p in view["passages"][:PASSAGES_SHOWN]
+        ],
+    }
+
+
+def _clip(text: str, limit: int) -> str:
+    """``text`` cut at a word boundary near ``limit`` characters, marked with an ellipsis."""
+    if len(text) <= limit:
+        return text
+    return text[:limit].rsplit(" ", 1)[0] + " …"
 
 
 def _article(store: Store, article_id: str) -> dict[str, Any]:
@@ -100,7 +215,11 @@ def app_from_env() -> FastAPI:
 def create_app(db: str | Path) -> FastAPI:
     """The app serving the store at ``db`` (opened read-only)."""
     stores = _Stores(Path(db))
-    outlet_list = stores.get().outlets()  # read-only store: fixed for the life of the app
+    cache = _Cache(Path(db), size=128)
+
+    def outlet_list() -> list[tuple[str, int]]:
+        return cache.get("outlets", lambda: stores.get().outlets())
+
     app = FastAPI(
         title="storytrace", description="Stories, reuse, quotes and comparisons of news articles."
     )
@@ -137,7 +256,7 @@ def create_app(db: str | Path) -> FastAPI:
         )
 
     # -- JSON API ----------------------------------------------------------------------
-    @app.get("/api/stories")
+    @app.get("/api/stories", response_model=dict[str, Any])
     def api_stories(
         q: Text = "",
         outlet: Text = "",
@@ -145,17 +264,20 @@ def create_app(db: str | Path) -> FastAPI:
         until: Text = "",
         sort: Sort = "size",
         page: Page = 1,
-    ) -> dict[str, Any]:
+    ) -> Response:
         """Stories matching the filters, one page at a time."""
-        return _story_page(stores.get(), q, outlet, since, until, sort, page)
+        return _stories_json(*_story_page(stores.get(), q, outlet, since, until, sort, page))
 
-    @app.get("/api/stories/{story_id}")
-    def api_story(story_id: PathText) -> dict[str, Any]:
+    @app.get("/api/stories/{story_id}", response_model=dict[str, Any])
+    def api_story(story_id: PathText) -> JSONResponse:
         """One story: timeline, outlets, reused passages, quotes by speaker."""
+        return _json(story_of(story_id))
+
+    def story_of(story_id: str) -> dict[str, Any]:
         from storytrace.report.story import story_view
 
         try:
-            return story_view(stores.get(), story_id)
+            return cache.get(("story", story_id), lambda: story_view(stores.get(), story_id))
         except StorytraceError as exc:
             raise HTTPException(404, str(exc)) from exc
 
@@ -168,12 +290,15 @@ def create_app(db: str | Path) -> FastAPI:
         """The documented compare JSON (docs/schema.md) for two stored articles."""
         return _compare(stores.get(), a, b).to_dict()
 
-    @app.get("/api/outlets")
-    def api_outlets() -> list[dict[str, Any]]:
+    @app.get("/api/outlets", response_model=list[dict[str, Any]])
+    def api_outlets() -> JSONResponse:
         """Text reuse between outlets: source, taker, article pairs, passages, words."""
+        return _json(flows())
+
+    def flows() -> list[dict[str, Any]]:
         from storytrace.report.story import outlet_flows
 
-        return outlet_flows(stores.get())
+        return cache.get("flows", lambda: outlet_flows(stores.get()))
 
     # -- pages -------------------------------------------------------------------------
     @app.get("/", response_class=HTMLResponse)
@@ -186,33 +311,34 @@ def create_app(db: str | Path) -> FastAPI:
         sort: Sort = "size",
         page: Page = 1,
     ):
-        store = stores.get()
-        data = _story_page(store, q, outlet, since, until, sort, page)
+        counts, rows = _story_page(stores.get(), q, outlet, since, until, sort, page)
         return _TEMPLATES.TemplateResponse(
             request,
             "stories.html",
             {
-                **data,
+                **counts,
+                "stories": [{**_summary(r), "size": r["size"]} for r in rows],
                 "q": q,
                 "outlet": outlet,
                 "since": since,
                 "until": until,
                 "sort": sort,
-                "outlets": store.outlets(),
+                "outlets": outlet_list(),
             },
         )
 
     @app.get("/story/{story_id}", response_class=HTMLResponse)
-    def story_page(request: Request, story_id: PathText):
-        view = api_story(story_id)
-        lanes: dict[str, list[dict[str, Any]]] = {}
-        for row in view["timeline"]:
-            lanes.setdefault(row["outlet"] or "unknown", []).append(row)
-        first = view["first"]["outlet"] or "unknown" if view["first"] else None
-        graph = reuse_graph(list(lanes), story_flows(view["passages"]), first)
-        return _TEMPLATES.TemplateResponse(
-            request, "story.html", {"view": view, "lanes": lanes, "graph": graph}
+    def story_page(story_id: PathText, page: Page = 1):
+        view = story_of(story_id)
+        pages = max(1, -(-len(view["timeline"]) // STORY_PAGE_SIZE))
+        if page > pages:
+            raise HTTPException(404, f"no page {page}: this story has {pages}")
+        template = _TEMPLATES.get_template("story.html")
+        html = cache.get(
+            ("story page", story_id, page),
+            lambda: template.render({**_story_parts(view, page), "view": view, "pages": pages}),
         )
+        return HTMLResponse(html)
 
     @app.get("/article/{article_id}", response_class=HTMLResponse)
     def article_page(request: Request, article_id: PathText):
@@ -239,10 +365,10 @@ def create_app(db: str | Path) -> FastAPI:
 
     @app.get("/outlet/{name}", response_class=HTMLResponse)
     def outlet_page(request: Request, name: PathText):
-        flows = api_outlets()
-        takes = [f for f in flows if f["to"] == name and f["from"] != name]
-        gives = [f for f in flows if f["from"] == name and f["to"] != name]
-        if not any(o == name for o, _ in outlet_list):
+        every = flows()
+        takes = [f for f in every if f["to"] == name and f["from"] != name]
+        gives = [f for f in every if f["from"] == name and f["to"] != name]
+        if not any(o == name for o, _ in outlet_list()):
             raise HTTPException(404, f"no outlet {name}")
         return _TEMPLATES.TemplateResponse(
             request,
