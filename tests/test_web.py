@@ -222,7 +222,9 @@ def _schema_4_copy(src, dst) -> None:
     conn.execute(
         "INSERT INTO stories SELECT id, headline, keywords, first, last, size FROM src.stories"
     )
-    conn.execute("INSERT INTO story_articles SELECT * FROM src.story_articles")
+    conn.execute(
+        "INSERT INTO story_articles SELECT story_id, article_id, score FROM src.story_articles"
+    )
     conn.commit()
     conn.close()
 

@@ -69,8 +69,9 @@ def _fts_phrases(words: str, limit: int = 8) -> list[str]:
     Inside double quotes FTS5 reads nothing as an operator (AND, NEAR, ``*``, ``:``, column
     names), so quoting (with ``"`` doubled) is the whole of the escaping. A word with no
     letter or digit would be an empty phrase and is dropped, so punctuation alone means no
-    text filter. Words of three characters or more match as a prefix ("flood" finds
-    "flooding"); shorter ones only whole, since a one-letter prefix reaches half the index.
+    text filter. Words of four characters or more match as a prefix ("flood" finds
+    "flooding"); shorter ones only whole, since a short prefix stands for thousands of terms
+    whose lists FTS5 must merge (seconds at 100k articles).
     """
     phrases = []
     for word in words.split():
@@ -78,7 +79,7 @@ def _fts_phrases(words: str, limit: int = 8) -> list[str]:
         if not tokens:
             continue
         quoted = '"' + word.replace('"', '""') + '"'
-        phrases.append(quoted + "*" if len(tokens[-1]) >= 3 else quoted)
+        phrases.append(quoted + "*" if len(tokens[-1]) >= 4 else quoted)
     return phrases[:limit]
 
 
@@ -481,8 +482,9 @@ class Store:
             ],
         )
         self.conn.executemany(
-            "INSERT INTO story_articles VALUES (?,?,?)",
-            [(s.id, a, scores.get(a, 1.0)) for s in stories for a in s.article_ids],
+            "INSERT INTO story_articles (story_id, article_id, score, article_rowid)"
+            " VALUES (?, ?, ?, (SELECT rowid FROM articles WHERE id = ?))",
+            [(s.id, a, scores.get(a, 1.0), a) for s in stories for a in s.article_ids],
         )
         self._fill_story_members()
 
@@ -554,9 +556,8 @@ class Store:
         for phrase in _fts_phrases(words):
             where.append(
                 "(s.rowid IN (SELECT rowid FROM stories_fts WHERE stories_fts MATCH ?)"
-                " OR s.id IN (SELECT x.story_id FROM articles_fts f"
-                " JOIN articles a ON a.rowid = f.rowid JOIN story_articles x ON x.article_id = a.id"
-                " WHERE articles_fts MATCH ?))"
+                " OR s.id IN (SELECT x.story_id FROM story_articles x WHERE x.article_rowid IN"
+                " (SELECT rowid FROM articles_fts WHERE articles_fts MATCH ?)))"
             )
             args += [phrase, phrase]
         if outlet:
@@ -571,17 +572,21 @@ class Store:
         if until:
             where.append("s.first <= ?")
             args.append(until + "~")
-        clause = f"WHERE {' AND '.join(where)}" if where else ""
         order = "s.last DESC, s.id" if sort == "recent" else "s.size DESC, s.first, s.id"
-        total = self.conn.execute(f"SELECT count(*) FROM stories s {clause}", args).fetchone()[0]
+        if not where:  # the count is quick and the page comes straight off the sort index
+            total = self.conn.execute("SELECT count(*) FROM stories").fetchone()[0]
+            page = self.conn.execute(
+                f"SELECT s.id FROM stories s ORDER BY {order} LIMIT ? OFFSET ?", (limit, offset)
+            )
+            return total, [r[0] for r in page]
+        # Filters are the costly part: evaluate them once, count and cut the page here.
         ids = [
             r[0]
             for r in self.conn.execute(
-                f"SELECT s.id FROM stories s {clause} ORDER BY {order} LIMIT ? OFFSET ?",
-                [*args, limit, offset],
+                f"SELECT s.id FROM stories s WHERE {' AND '.join(where)} ORDER BY {order}", args
             )
         ]
-        return total, ids
+        return len(ids), ids[offset : offset + limit]
 
     def story_rows(self, ids: Sequence[str]) -> list[sqlite3.Row]:
         """Story rows in the order of ``ids`` (a page: at most a few hundred), members and
