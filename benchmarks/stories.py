@@ -18,7 +18,6 @@ from __future__ import annotations
 
 import itertools
 import re
-from collections import Counter
 from dataclasses import replace
 
 import numpy as np
@@ -27,7 +26,14 @@ from sklearn.feature_extraction.text import TfidfVectorizer
 from sklearn.metrics import adjusted_rand_score
 
 from _shared import DATA, need, write_result
-from storytrace.stories.cluster import StoryOptions, cluster, featurize, term_counts
+from storytrace.stories.cluster import (
+    Features,
+    StoryOptions,
+    Vocabulary,
+    cluster,
+    document_frequencies,
+    featurize,
+)
 
 Doc = tuple[str, str, str, str]  # id, gold event, title, text
 
@@ -88,13 +94,16 @@ def score(docs: list[Doc], labels: list[int]) -> dict[str, float]:
     }
 
 
+def features_of(docs: list[Doc], options: StoryOptions) -> list[Features]:
+    """Features of one document set (they do not depend on weights or threshold)."""
+    batch = [(d[0], d[2], d[3], None) for d in docs]
+    vocabulary = Vocabulary(document_frequencies(batch, options), len(docs))
+    return featurize(batch, vocabulary, options)
+
+
 def storytrace_labels(
-    docs: list[Doc], options: StoryOptions, vectors: np.ndarray | None
+    docs: list[Doc], feats: list[Features], options: StoryOptions, vectors: np.ndarray | None
 ) -> list[int]:
-    df: Counter[str] = Counter()
-    for _, _, title, text in docs:
-        df.update(set(term_counts(title, text, options.head_words)))
-    feats = featurize([(d[0], d[2], d[3], None) for d in docs], df, len(docs), options)
     if vectors is not None:
         feats = [replace(f, embedding=v) for f, v in zip(feats, vectors, strict=True)]
     groups = cluster(feats, options)
@@ -129,17 +138,19 @@ def main() -> None:
         docs: list[Doc], base: list[Doc], options: StoryOptions, emb: bool
     ) -> dict[str, float]:
         vectors = vec[id(base)] if emb else None
-        labels = storytrace_labels(base, options, vectors)
-        keep = [n for n, d in enumerate(base) if d in set(docs)]
+        labels = storytrace_labels(base, feats[id(base)], options, vectors)
+        wanted = set(docs)
+        keep = [n for n, d in enumerate(base) if d in wanted]
         return score([base[n] for n in keep], [labels[n] for n in keep])
 
+    feats = {id(s): features_of(s, StoryOptions()) for s in (ecb, wcl)}
     figures: dict[str, object] = {"ecb_docs": len(ecb), "wcl_docs": len(wcl)}
     ecb_tune = _subset(ecb, tune)
     for emb in (False, True):
         best, best_f = None, -1.0
         grid = itertools.product(
-            (0.15, 0.2, 0.25, 0.3, 0.35, 0.4, 0.5),
-            (0.0, 0.25, 0.5, 1.0),
+            (0.1, 0.15, 0.2, 0.25, 0.3, 0.35),
+            (0.0, 0.1, 0.25, 0.5),
             (0.3, 0.6, 1.0) if emb else (0.0,),
         )
         for threshold, names, emb_w in grid:
@@ -148,11 +159,7 @@ def main() -> None:
                 name_weight=names,
                 embedding_weight=emb_w,
             )
-            f = (
-                run_on(ecb_tune, ecb_tune, options, emb)["bcubed_f1"]
-                if not emb
-                else run_on(ecb_tune, ecb, options, emb)["bcubed_f1"]
-            )
+            f = run_on(ecb_tune, ecb, options, emb)["bcubed_f1"]
             if f > best_f:
                 best, best_f = options, f
         assert best is not None

@@ -283,20 +283,34 @@ def stories(
     """Cluster every article into stories (rebuilt from scratch: deterministic)."""
     import functools
 
-    from storytrace.stories.cluster import StoryClusterer, StoryOptions, featurize, term_counts
+    from storytrace.stories.cluster import (
+        EMBEDDING_OPTIONS,
+        StoryClusterer,
+        StoryOptions,
+        Vocabulary,
+        document_frequencies,
+        featurize,
+    )
 
-    opts = options if isinstance(options, StoryOptions) else StoryOptions()
+    if isinstance(options, StoryOptions):
+        opts = options
+    else:
+        opts = EMBEDDING_OPTIONS if embed else StoryOptions()
+
+    def rows() -> Iterator[list[tuple[str, str, str, str | None]]]:
+        for batch in store.iter_articles():
+            yield [(a.id, a.title, a.text, a.published) for a in batch]
+
     df: Counter[str] = Counter()
-    n_docs = 0
-    for batch in store.iter_articles():
-        for a in batch:
-            df.update(set(term_counts(a.title, a.text, opts.head_words)))
-        n_docs += len(batch)
+    for counts in run_stage(functools.partial(document_frequencies, options=opts), rows(), workers):
+        df.update(counts)
+    n_docs = store.count()
+    vocabulary = Vocabulary(df, n_docs).pruned()
+    del df
     clusterer = StoryClusterer(opts)
-    stage = functools.partial(featurize, df=df, n_docs=n_docs, options=opts)
-    batches = ([(a.id, a.title, a.text, a.published) for a in b] for b in store.iter_articles())
+    stage = functools.partial(featurize, options=opts)
     heads: dict[str, str] = {}
-    for batch_features in run_stage(stage, batches, workers):
+    for batch_features in run_stage(stage, rows(), workers, shared=vocabulary):
         if embed:
             batch_features = _with_embeddings(store, batch_features)
         for f in batch_features:

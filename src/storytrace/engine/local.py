@@ -4,6 +4,10 @@ At most ``workers * 2`` batches are in flight, so a corpus of any size passes th
 constant memory; results come back in input order so the caller can commit them in order.
 With one worker (or one batch) the stage runs in this process, which keeps small jobs and
 tests free of start-up cost.
+
+A stage that needs a large read-only value (a vocabulary, a model's settings) takes it as
+``shared``: it is sent to each worker process once, when the worker starts, instead of
+with every batch (what Spark calls a broadcast variable).
 """
 
 from __future__ import annotations
@@ -12,7 +16,7 @@ import os
 from collections import deque
 from collections.abc import Callable, Iterable, Iterator
 from concurrent.futures import Future, ProcessPoolExecutor
-from typing import TypeVar
+from typing import Any, TypeVar
 
 In = TypeVar("In")
 Out = TypeVar("Out")
@@ -24,23 +28,43 @@ def default_workers() -> int:
     )
 
 
+_SHARED: Any = None  # the value broadcast to this worker process
+
+
+def _remember(value: Any) -> None:
+    global _SHARED
+    _SHARED = value
+
+
+def _with_shared(stage: Callable[[In, Any], Out], batch: In) -> Out:
+    return stage(batch, _SHARED)
+
+
 def run_stage(
-    stage: Callable[[In], Out],
+    stage: Callable[..., Out],
     batches: Iterable[In],
     workers: int | None = None,
     in_flight: int | None = None,
+    shared: Any = None,
 ) -> Iterator[Out]:
-    """Apply ``stage`` to every batch, yielding results in order."""
+    """Apply ``stage`` to every batch, yielding results in order.
+
+    With ``shared``, the stage is called as ``stage(batch, shared)``.
+    """
     workers = workers or default_workers()
     if workers <= 1:
         for batch in batches:
-            yield stage(batch)
+            yield stage(batch) if shared is None else stage(batch, shared)
         return
     limit = in_flight or workers * 2
     pending: deque[Future[Out]] = deque()
-    with ProcessPoolExecutor(max_workers=workers) as pool:
+    setup = {"initializer": _remember, "initargs": (shared,)} if shared is not None else {}
+    with ProcessPoolExecutor(max_workers=workers, **setup) as pool:
         for batch in batches:
-            pending.append(pool.submit(stage, batch))
+            if shared is None:
+                pending.append(pool.submit(stage, batch))
+            else:
+                pending.append(pool.submit(_with_shared, stage, batch))
             if len(pending) >= limit:
                 yield pending.popleft().result()
         while pending:

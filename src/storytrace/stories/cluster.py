@@ -7,7 +7,7 @@ this month's. The fit blends three kinds of evidence:
 
 - lexical: cosine between the article's TF-IDF vector and the story's centroid;
 - names: the share of the article's proper names (capitalised runs: people, places,
-  organisations) that the story has already used;
+  organisations), each weighted by its rarity in the corpus, that the story already used;
 - meaning: cosine between sentence-embedding vectors of title and lead, when given.
 
 Names carry what separates two confusable events (two earthquakes, two floods): different
@@ -16,11 +16,12 @@ towns, different people, different numbers. Everything is deterministic for the 
 
 from __future__ import annotations
 
+import heapq
 import itertools
 import math
 import re
 from collections import Counter
-from collections.abc import Iterable, Mapping, Sequence
+from collections.abc import Iterable, Iterator, Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 
@@ -28,20 +29,31 @@ import numpy as np
 
 from storytrace.text.tokens import STOPWORDS, word_keys
 
-_NAME = re.compile(r"\b(?:[A-Z][\w'’-]+(?:\s+(?:of|al|de|van|von|the)?\s*[A-Z][\w'’-]+)*)")
+_NAME = re.compile(r"\b(?:[A-Z][\w'’-]+(?:[ \t]+(?:of|al|de|van|von|the)?[ \t]*[A-Z][\w'’-]+)*)")
 _SENTENCE_START = re.compile(r"(?:^|[.!?\n]\s*)([A-Z][\w'’-]+)")
 
 
 @dataclass(frozen=True, slots=True)
 class StoryOptions:
+    """Weights and limits of the clusterer; the defaults are tuned on ECB+ dev topics 1-12."""
+
     window_days: float = 7.0
-    threshold: float = 0.30
+    threshold: float = 0.20
     lexical_weight: float = 1.0
-    name_weight: float = 0.5
-    embedding_weight: float = 0.6
+    name_weight: float = 0.1
+    embedding_weight: float = 0.0
     head_words: int = 300
     max_terms: int = 200
     index_terms: int = 30  # an article meets the open stories that share one of these or a name
+    max_postings: int = 50  # a term or name held by more open stories than this finds none
+    max_candidates: int = 12  # open stories scored per article: those sharing most keys
+    min_vote_share: float = 0.1  # skip candidates sharing fewer keys than this x the best's
+    refine_rounds: int = 2  # passes that place the open stories' articles again
+    refine_every: float = 1.0  # in windows: how often the open stories are refined
+
+
+# With sentence embeddings of title and lead as a third kind of evidence.
+EMBEDDING_OPTIONS = StoryOptions(threshold=0.29, name_weight=0.1, embedding_weight=0.3)
 
 
 @dataclass(frozen=True, slots=True)
@@ -51,7 +63,7 @@ class Features:
     id: str
     when: float | None  # days since the epoch
     terms: dict[str, float]  # unit-length TF-IDF vector
-    names: frozenset[str]
+    names: dict[str, float]  # proper name -> its inverse document frequency
     embedding: np.ndarray | None = None
 
 
@@ -83,34 +95,66 @@ def names_of(text: str) -> frozenset[str]:
 
 def term_counts(title: str, text: str, head_words: int) -> Counter[str]:
     """Content-word counts of the title (counted twice) and the first ``head_words`` words."""
-    keys = [k for k in word_keys(text)[:head_words] if k not in STOPWORDS and len(k) > 2]
+    keys = [k for k in word_keys(text, head_words) if k not in STOPWORDS and len(k) > 2]
     keys += 2 * [k for k in word_keys(title) if k not in STOPWORDS and len(k) > 2]
     return Counter(keys)
 
 
+def _head_names(title: str, text: str, head_words: int) -> frozenset[str]:
+    return names_of(f"{title}\n{' '.join(text.split()[:head_words])}")
+
+
+def name_key(name: str) -> str:
+    """Names share the term vocabulary under a prefix no word can start with."""
+    return f"\x00{name}"
+
+
+def document_frequencies(
+    batch: Sequence[tuple[str, str, str, str | None]], options: StoryOptions = StoryOptions()
+) -> Counter[str]:
+    """Stage: in how many of the batch's articles each term and each name occurs."""
+    df: Counter[str] = Counter()
+    for _, title, text, _ in batch:
+        df.update(term_counts(title, text, options.head_words).keys())
+        df.update(name_key(n) for n in _head_names(title, text, options.head_words))
+    return df
+
+
+@dataclass(frozen=True, slots=True)
+class Vocabulary:
+    """Corpus document frequencies: what turns counts into TF-IDF weights."""
+
+    df: Mapping[str, int]
+    n_docs: int
+
+    def idf(self, key: str) -> float:
+        return math.log((self.n_docs + 1) / (self.df.get(key, 1) + 1))
+
+    def pruned(self) -> Vocabulary:
+        """Without keys seen once (``idf`` treats a missing key as seen once): less memory."""
+        return Vocabulary({k: c for k, c in self.df.items() if c > 1}, self.n_docs)
+
+
 def featurize(
     batch: Sequence[tuple[str, str, str, str | None]],
-    df: Mapping[str, int],
-    n_docs: int,
+    vocabulary: Vocabulary,
     options: StoryOptions = StoryOptions(),
 ) -> list[Features]:
-    """Stage: (id, title, text, published) -> Features. Pure; ``df`` are document counts."""
+    """Stage: (id, title, text, published) -> Features. Pure."""
+    idf = vocabulary.idf
     out = []
     for article_id, title, text, published in batch:
         counts = term_counts(title, text, options.head_words)
-        weights = {
-            t: (1.0 + math.log(c)) * math.log((n_docs + 1) / (df.get(t, 0) + 1))
-            for t, c in counts.items()
-        }
+        weights = {t: (1.0 + math.log(c)) * idf(t) for t, c in counts.items()}
         top = sorted(weights.items(), key=lambda kv: (-kv[1], kv[0]))[: options.max_terms]
         norm = math.sqrt(sum(w * w for _, w in top)) or 1.0
-        head = " ".join(text.split()[: options.head_words])
+        names = _head_names(title, text, options.head_words)
         out.append(
             Features(
                 article_id,
                 _days(published),
                 {t: w / norm for t, w in top},
-                names_of(f"{title}\n{head}"),
+                {n: idf(name_key(n)) for n in sorted(names)},
             )
         )
     return out
@@ -118,28 +162,26 @@ def featurize(
 
 @dataclass
 class _Story:
-    members: list[str] = field(default_factory=list)
+    members: list[tuple[int, Features, float]] = field(default_factory=list)  # seq, f, score
     centroid: dict[str, float] = field(default_factory=dict)
-    names: Counter[str] = field(default_factory=Counter)
+    names: Counter[str] = field(default_factory=Counter)  # name -> members that use it
     embedding: np.ndarray | None = None
     last: float | None = None
-    scores: list[float] = field(default_factory=list)
     keys: set[str] = field(default_factory=set)  # terms and names in the inverted index
     norm: float = 0.0  # length of the centroid
 
     def top_terms(self, n: int = 6) -> list[str]:
         return [t for t, _ in sorted(self.centroid.items(), key=lambda kv: (-kv[1], kv[0]))[:n]]
 
-    def add(self, f: Features, score: float, max_terms: int) -> None:
-        self.members.append(f.id)
-        self.scores.append(score)
+    def add(self, seq: int, f: Features, score: float, max_terms: int) -> None:
+        self.members.append((seq, f, score))
         for t, w in f.terms.items():
             self.centroid[t] = self.centroid.get(t, 0.0) + w
         if len(self.centroid) > 4 * max_terms:
             keep = sorted(self.centroid.items(), key=lambda kv: (-kv[1], kv[0]))[: 2 * max_terms]
             self.centroid = dict(keep)
         self.norm = math.sqrt(sum(w * w for w in self.centroid.values()))
-        self.names.update(f.names)
+        self.names.update(f.names.keys())
         if f.embedding is not None:
             self.embedding = (
                 f.embedding.copy() if self.embedding is None else self.embedding + f.embedding
@@ -147,19 +189,30 @@ class _Story:
         if f.when is not None:
             self.last = f.when if self.last is None else max(self.last, f.when)
 
-
-def _cos(terms: Mapping[str, float], centroid: Mapping[str, float], norm: float) -> float:
-    get = centroid.get
-    return sum(w * get(t, 0.0) for t, w in terms.items()) / (norm or 1.0)
+    def summary(self) -> tuple[int, list[str], list[float], list[str]]:
+        """What outlives the story once it closes: first arrival, ids, scores, keywords."""
+        return (
+            self.members[0][0],
+            [f.id for _, f, _ in self.members],
+            [score for _, _, score in self.members],
+            self.top_terms(),
+        )
 
 
 class StoryClusterer:
     """Feed ``Features`` in publication order with ``add``; read ``finish()`` at the end.
 
-    Without embeddings only the open stories that share a name or one of the article's most
-    distinctive terms with it are scored (an inverted index over open stories): a story with
-    none of those in common cannot reach the threshold in practice. With embeddings every
-    open story is scored.
+    An article is scored only against the few open stories that share the most of its
+    distinctive terms and names (an inverted index over open stories), so its cost stays
+    flat however many stories are open: a story with none of those in common cannot reach
+    the threshold in practice.
+
+    Placing articles one at a time depends on their order: an early article meets a story
+    before the evidence that would have sent it elsewhere has arrived. So once per window
+    (and at the end) the articles of the open stories are placed again against the stories
+    as they now stand, like a round of k-means, until none moves or ``refine_rounds`` is
+    spent. A story stays open for a window after its last article, so every article takes
+    part in at least one round, and memory holds only the open stories.
     """
 
     def __init__(self, options: StoryOptions = StoryOptions()) -> None:
@@ -168,21 +221,100 @@ class StoryClusterer:
         self.closed: list[tuple[int, list[str], list[float], list[str]]] = []
         self.postings: dict[str, set[int]] = {}
         self._next = 0
+        self._seq = 0
         self._swept: float | None = None
+        self._refined: float | None = None
 
-    def fit(self, f: Features, story: _Story) -> float:
+    def fit(self, f: Features, story: _Story, own: bool = False) -> float:
+        """How well ``f`` fits ``story``; ``own``: the story holds ``f``, leave it out."""
         o = self.options
-        score = o.lexical_weight * _cos(f.terms, story.centroid, story.norm)
+        centroid, terms = story.centroid, f.terms
+        shared = terms.keys() & centroid.keys()  # a set operation in C: few terms are shared
+        dot = sum(terms[t] * centroid[t] for t in shared)
+        norm = story.norm
+        if own:
+            mine = sum(terms[t] * terms[t] for t in shared)
+            norm = math.sqrt(max(norm * norm - 2 * dot + mine, 0.0))
+            dot -= mine
+        score = o.lexical_weight * dot / (norm or 1.0)
         if f.names:
-            seen = sum(1 for n in f.names if n in story.names)
-            score += o.name_weight * seen / len(f.names)
+            floor = 1 if own else 0
+            seen = sum(w for n, w in f.names.items() if story.names.get(n, 0) > floor)
+            score += o.name_weight * seen / (sum(f.names.values()) or 1.0)
         if f.embedding is not None and story.embedding is not None:
-            e = story.embedding
+            e = story.embedding - f.embedding if own else story.embedding
             score += o.embedding_weight * float(f.embedding @ e) / (float(np.linalg.norm(e)) or 1.0)
         return score
 
-    def _close_old(self, now: float | None) -> None:
-        if now is None or (self._swept is not None and now - self._swept < 0.25):
+    def _keys(self, f: Features) -> Iterator[str]:
+        """The article's most distinctive terms (its vector is sorted by weight) and names."""
+        yield from itertools.islice(f.terms, self.options.index_terms)
+        yield from map(name_key, f.names)
+
+    def _candidates(self, f: Features) -> list[int]:
+        """Open stories that share the most distinctive keys with the article, best first.
+
+        A key held by more than ``max_postings`` open stories says little about which one
+        the article belongs to, and scanning it would make each article's cost grow with
+        the number of open stories, so it is skipped. With embeddings and few open stories
+        every open story is scored, since meaning alone may tie an article to one.
+        """
+        o = self.options
+        if f.embedding is not None and len(self.open) <= o.max_candidates:
+            return sorted(self.open)
+        votes: Counter[int] = Counter()
+        for key in self._keys(f):
+            holders = self.postings.get(key)
+            if holders is not None and len(holders) <= o.max_postings:
+                votes.update(holders)
+        best = heapq.nsmallest(o.max_candidates, votes.items(), key=lambda kv: (-kv[1], kv[0]))
+        floor = best[0][1] * o.min_vote_share if best else 0
+        return [number for number, count in best if count >= floor]
+
+    def _index(self, number: int, story: _Story, f: Features) -> None:
+        for key in self._keys(f):
+            if key not in story.keys:
+                story.keys.add(key)
+                self.postings.setdefault(key, set()).add(number)
+
+    def _unindex(self, number: int, story: _Story) -> None:
+        for key in story.keys:
+            holders = self.postings.get(key)
+            if holders is not None:
+                holders.discard(number)
+                if not holders:
+                    del self.postings[key]
+
+    def _best(self, f: Features, current: int | None = None) -> tuple[int | None, float]:
+        """The open story ``f`` fits best above the threshold (its current one wins ties)."""
+        best, best_score = None, self.options.threshold
+        if current is not None and len(self.open[current].members) > 1:
+            score = self.fit(f, self.open[current], own=True)
+            if score > best_score:
+                best, best_score = current, score
+        for number in self._candidates(f):
+            if number != current:
+                score = self.fit(f, self.open[number])
+                if score > best_score:
+                    best, best_score = number, score
+        return best, best_score
+
+    def _open_story(self) -> int:
+        number = self._next
+        self._next += 1
+        self.open[number] = _Story()
+        return number
+
+    def _sweep(self, now: float | None) -> None:
+        """Refine once per window; close stories idle for longer than the window."""
+        if now is None:
+            return
+        if self._refined is None:
+            self._refined = now
+        elif now - self._refined >= self.options.window_days * self.options.refine_every:
+            self._refined = now
+            self.refine()
+        if self._swept is not None and now - self._swept < 0.25:
             return
         self._swept = now
         for number in [
@@ -191,53 +323,62 @@ class StoryClusterer:
             if s.last is not None and now - s.last > self.options.window_days
         ]:
             story = self.open.pop(number)
-            self.closed.append((number, story.members, story.scores, story.top_terms()))
-            for key in story.keys:
-                holders = self.postings.get(key)
-                if holders is not None:
-                    holders.discard(number)
-                    if not holders:
-                        del self.postings[key]
+            self.closed.append(story.summary())
+            self._unindex(number, story)
 
-    def _candidates(self, f: Features) -> list[int]:
-        if f.embedding is not None:
-            return sorted(self.open)
-        found: set[int] = set()
-        for key in itertools.chain(self._top(f), (f"\x00{n}" for n in f.names)):
-            found.update(self.postings.get(key, ()))
-        return sorted(found)
+    def refine(self) -> int:
+        """Place the open stories' articles again; returns how many moved in all."""
+        moved_in_all = 0
+        for _ in range(self.options.refine_rounds):
+            placed: dict[int, list[tuple[int, Features, float]]] = {}
+            moved = 0
+            everyone = sorted(
+                ((seq, f, n) for n, s in self.open.items() for seq, f, _ in s.members),
+                key=lambda item: item[0],
+            )
+            for seq, f, current in everyone:
+                best, score = self._best(f, current)
+                if best is None and len(self.open[current].members) == 1:
+                    best, score = current, 1.0
+                if best is None:
+                    best, score = -1 - seq, 1.0  # a story of its own, numbered below
+                moved += best != current
+                placed.setdefault(best, []).append((seq, f, score))
+            if not moved:
+                break
+            moved_in_all += moved
+            self._rebuild(placed)
+        return moved_in_all
 
-    def _top(self, f: Features) -> list[str]:
-        """The article's most distinctive terms (its vector is sorted by weight)."""
-        return list(itertools.islice(f.terms, self.options.index_terms))
-
-    def _index(self, number: int, story: _Story, f: Features) -> None:
-        for key in itertools.chain(self._top(f), (f"\x00{n}" for n in f.names)):
-            if key not in story.keys:
-                story.keys.add(key)
-                self.postings.setdefault(key, set()).add(number)
+    def _rebuild(self, placed: dict[int, list[tuple[int, Features, float]]]) -> None:
+        """Open stories as ``placed`` says; negative keys are new stories."""
+        self.open, self.postings = {}, {}
+        for key in sorted(placed, key=lambda n: placed[n][0][0]):
+            number = key
+            if key < 0:
+                number = self._next
+                self._next += 1
+            story = self.open[number] = _Story()
+            for seq, f, score in placed[key]:
+                story.add(seq, f, score, self.options.max_terms)
+                self._index(number, story, f)
 
     def add(self, f: Features) -> int:
-        """Place one article; returns its story number."""
-        self._close_old(f.when)
-        best, best_score = None, self.options.threshold
-        for number in self._candidates(f):
-            score = self.fit(f, self.open[number])
-            if score > best_score:
-                best, best_score = number, score
+        """Place one article; returns the number of the story it joins for now."""
+        self._sweep(f.when)
+        best, best_score = self._best(f)
         if best is None:
-            best = self._next
-            self._next += 1
-            self.open[best] = _Story()
-            best_score = 1.0
+            best, best_score = self._open_story(), 1.0
         story = self.open[best]
-        story.add(f, best_score, self.options.max_terms)
+        story.add(self._seq, f, best_score, self.options.max_terms)
+        self._seq += 1
         self._index(best, story, f)
         return best
 
     def finish(self) -> list[tuple[list[str], list[float], list[str]]]:
-        """Every story's member ids, join scores and keywords, in the order stories opened."""
-        done = self.closed + [(n, s.members, s.scores, s.top_terms()) for n, s in self.open.items()]
+        """Every story's member ids, join scores and keywords, by their first article."""
+        self.refine()
+        done = self.closed + [s.summary() for s in self.open.values()]
         return [(members, scores, keywords) for _, members, scores, keywords in sorted(done)]
 
 

@@ -48,6 +48,8 @@ _POSSESSIVE = re.compile(r"'s$")
 
 def strip_accents(text: str) -> str:
     """Drop combining marks: "Kadhimī" and "Kadhimi" become the same word."""
+    if text.isascii():
+        return text
     decomposed = unicodedata.normalize("NFKD", text)
     return "".join(ch for ch in decomposed if not unicodedata.combining(ch))
 
@@ -64,6 +66,8 @@ def fold_token(word: str) -> str:
     A trailing possessive is dropped ("Iraq's" -> "iraq"), so "Iraq's parliament" still matches
     "Iraq parliament"; inner apostrophes go ("Kata'ib" -> "kataib").
     """
+    if word.isascii() and word.isalnum():  # most words: nothing to map, strip or drop
+        return word.lower()
     key = strip_accents(word.translate(_QUOTE_MAP)).casefold()
     key = _POSSESSIVE.sub("", key)
     key = _DIGIT_COMMA.sub("", key)

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import itertools
 import re
 from dataclasses import dataclass
 
@@ -150,9 +151,9 @@ def tokenize(text: str) -> list[Token]:
     return [Token(fold_token(m.group()), m.start(), m.end()) for m in _WORD.finditer(text)]
 
 
-def word_keys(text: str) -> list[str]:
-    """Only the comparison keys, for callers that need no offsets."""
-    return [fold_token(m.group()) for m in _WORD.finditer(text)]
+def word_keys(text: str, limit: int | None = None) -> list[str]:
+    """Only the comparison keys (of the first ``limit`` words), for callers without offsets."""
+    return [fold_token(m.group()) for m in itertools.islice(_WORD.finditer(text), limit)]
 
 
 def content_keys(keys: list[str]) -> list[str]:
