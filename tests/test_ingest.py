@@ -131,3 +131,101 @@ def test_bad_inputs_raise_input_error(tmp_path, make):
         )
     with pytest.raises(InputError):
         load_article(path)
+
+
+_BODY = (
+    "<p>The ferry between Kessmouth and Torvane Island stopped running on Tuesday after a "
+    "crack was found in the hull of its only boat, the harbour office said.</p>"
+    "<p>Islanders were told the repair would take at least two weeks, and a smaller boat "
+    "will carry medicine and post in the meantime, according to the council.</p>"
+)
+
+
+def _page(head: str, body: str) -> str:
+    return f"<html><head>{head}</head><body>{body}</body></html>"
+
+
+def test_xhtml_page_with_encoding_declaration_is_parsed(tmp_path):
+    from storytrace.ingest.html import fragment_text, parse_html
+
+    page = (
+        '<?xml version="1.0" encoding="ISO-8859-1"?>\n'
+        '<!DOCTYPE html PUBLIC "-//W3C//DTD XHTML 1.0 Strict//EN" '
+        '"http://www.w3.org/TR/xhtml1/DTD/xhtml1-strict.dtd">\n'
+        '<html xmlns="http://www.w3.org/1999/xhtml">'
+        "<head><title>Ferry halted after hull crack - Kessmouth Courier</title>"
+        '<meta property="og:site_name" content="Kessmouth Courier" /></head>'
+        f"<body><article><h1>Ferry halted after hull crack</h1>{_BODY}</article></body></html>"
+    )
+    article = parse_html(page)
+    assert article.title == "Ferry halted after hull crack"
+    assert "crack was found in the hull" in article.text
+    assert article.outlet == "Kessmouth Courier"
+    path = tmp_path / "ferry.html"
+    path.write_text(page, encoding="latin-1")
+    assert load_article(path).title == "Ferry halted after hull crack"
+    assert fragment_text('<?xml version="1.0" encoding="UTF-8"?><p>One</p><p>Two</p>') == (
+        "One\nTwo"
+    )
+    # A broken page whose declaration is never closed and runs into a meta tag.
+    broken = page.replace('encoding="ISO-8859-1"?>', 'encoding="harbour, ferry" />', 1)
+    assert parse_html(broken).title == "Ferry halted after hull crack"
+
+
+@pytest.mark.parametrize("markup", ["", "   ", '<?xml version="1.0" encoding="utf-8"?>'])
+def test_empty_html_is_an_input_error(markup):
+    from storytrace.ingest.html import parse_html
+
+    with pytest.raises(InputError):
+        parse_html(markup)
+
+
+def test_blog_title_is_the_post_not_the_blog_name():
+    """The blog's name is the only h1; the post title is an h2 that <title> repeats."""
+    from storytrace.ingest.html import parse_html
+
+    page = _page(
+        "<title>Notes from the Quay | Ferry halted after hull crack</title>",
+        "<div id='header'><h1>Notes from the Quay</h1></div>"
+        f"<div class='post'><h2>Ferry halted after hull crack</h2>{_BODY}</div>",
+    )
+    assert parse_html(page).title == "Ferry halted after hull crack"
+
+
+def test_title_takes_the_heading_wording_over_a_cut_breadcrumb_title():
+    from storytrace.ingest.html import parse_html
+
+    page = _page(
+        "<title>Courier &gt; News &gt; Island &gt; Ferry halted after hull cr</title>",
+        f"<h1>Island</h1><div><h1>Ferry halted after hull crack</h1>{_BODY}</div>",
+    )
+    article = parse_html(page)
+    assert article.title == "Ferry halted after hull crack"
+    assert "Ferry halted" not in article.text
+
+
+def test_declared_title_that_is_only_the_site_name_is_passed_over():
+    from storytrace.ingest.html import parse_html
+
+    page = _page(
+        '<meta property="og:title" content="Kessmouth Courier">'
+        '<meta property="og:site_name" content="Kessmouth Courier">'
+        "<title>Ferry halted after hull crack - Kessmouth Courier</title>",
+        f"<h1>Kessmouth Courier</h1><article>{_BODY}</article>",
+    )
+    article = parse_html(page)
+    assert article.title == "Ferry halted after hull crack"
+    assert article.outlet == "Kessmouth Courier"
+
+
+def test_headline_kept_when_title_comes_from_the_page_title_alone():
+    """A <title> with only the site and the headline gives the headline, not the site."""
+    from storytrace.ingest.html import parse_html
+
+    page = _page(
+        "<title>Kessmouth Courier :: Ferry halted after hull crack</title>",
+        f"<div>{_BODY}</div>",
+    )
+    assert parse_html(page, source="kessmouthcourier.example/ferry.html").title == (
+        "Ferry halted after hull crack"
+    )
