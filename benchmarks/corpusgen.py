@@ -9,7 +9,9 @@ invented syllable words. What matters for the corpus jobs is kept:
 - a story has its own people and place (capitalised names, some of them famous enough to
   recur across many stories), its own topic words and a pool of sentences its articles
   draw on, and it runs for a few days across several outlets;
-- one article in ten is a near-copy of an earlier article of its story (a wire story
+- two in five of a story's articles build on its wire text (they share sentences), the
+  rest report it in their own sentences with its names and topic words; one in ten is a
+  near-copy of an earlier article of its story (a wire story
   republished with edits), one in fifty an exact copy; a quarter belong to no story;
 - articles arrive day by day over ``max(60, n / 1000)`` days, so the number of stories open
   at once stays about the same whatever ``n`` is.
@@ -50,6 +52,8 @@ class _Story:
     ends: int  # last day it gets articles
     title_words: list[str]
     sentences: list[str]
+    topic: list[str]
+    names: list[str]
     recent: list[str] = field(default_factory=list)  # texts that later articles may copy
 
 
@@ -100,7 +104,8 @@ class CorpusGenerator:
             words.insert(int(rng.integers(4, len(words))), names[1])
             sentences.append(" ".join(words) + ".")
         title = [place, *rng.choice(topic, 4, replace=False).tolist(), people[0].split()[1]]
-        story = _Story(self.next_story, day + int(rng.integers(0, 5)), title, sentences)
+        ends = day + int(rng.integers(0, 5))
+        story = _Story(self.next_story, ends, title, sentences, topic, [*people, place])
         self.next_story += 1
         return story
 
@@ -117,12 +122,21 @@ class CorpusGenerator:
                 words.pop(i)
         return " ".join(words)
 
+    def _reworded(self, story: _Story) -> str:
+        words = self._background(int(self.rng.integers(8, 12)))
+        words += [*self.rng.choice(story.topic, 5).tolist(), self.rng.choice(story.names)]
+        self.rng.shuffle(words)
+        return " ".join(words) + "."
+
     def _story_text(self, story: _Story) -> str:
         rng = self.rng
         if story.recent and rng.random() < 0.12:
             source = story.recent[int(rng.integers(0, len(story.recent)))]
             return source if rng.random() < 0.2 else self._edit(source)
-        lead = rng.choice(story.sentences, int(rng.integers(3, 6)), replace=False).tolist()
+        if rng.random() < 0.4:  # built on the wire copy: shares sentences with its story
+            lead = rng.choice(story.sentences, int(rng.integers(3, 6)), replace=False).tolist()
+        else:  # own reporting: the story's names and topic words, in its own sentences
+            lead = [self._reworded(story) for _ in range(int(rng.integers(3, 6)))]
         text = " ".join(lead + self._filler(int(rng.integers(6, 11))))
         story.recent = ([*story.recent, text])[-3:]
         return text

@@ -171,11 +171,13 @@ def dedup(
 ) -> DedupResult:
     """Sign new articles, find near-duplicate pairs by LSH, and rebuild the groups."""
     from storytrace.dedup import SignOptions, band_params, build_groups, sign_batch, verified_pairs
+    from storytrace.dedup.minhash import SIGNATURE_VERSION
 
     bands, rows = band_params(threshold)
     options = SignOptions(bands=bands, rows=rows)
     with store.transaction():  # another threshold means other bands: sign everything again
-        store.set_banding(f"{options.shingle_words}/{options.bins}/{bands}x{rows}")
+        setting = f"{options.shingle_words}/{options.bins}/{bands}x{rows}"
+        store.set_banding(f"v{SIGNATURE_VERSION}/{setting}")  # a new hash scheme re-signs too
     signed = _sign_new(store, options, sign_batch, workers, progress)
     candidates = list(store.band_collisions())
     wanted = sorted({i for group in candidates for i in group})
@@ -251,7 +253,8 @@ def reuse(
         ky = (meta[y]["published"] or "~", y)
         return (x, y) if kx <= ky else (y, x)
 
-    todo = [p for p in map(directed, todo) if not store.aligned(*p)]
+    # sorted again after directing, so an article's pairs fall into the same batch
+    todo = sorted(p for p in map(directed, todo) if not store.aligned(*p))
 
     def batches() -> Iterator[list[tuple[str, str, str, str]]]:
         for i in range(0, len(todo), 50):

@@ -15,7 +15,7 @@ import numpy as np
 from storytrace.align import AlignOptions, align
 from storytrace.dedup.minhash import shingle_hashes, word_hashes
 from storytrace.model import Passage
-from storytrace.text.segmented import segment
+from storytrace.text.segmented import Segmented, segment
 
 ANCHOR_WORDS = 5
 SAMPLE_MODULUS = 4  # keep one n-gram hash in four: enough for passages of ~20 words
@@ -41,7 +41,14 @@ def align_batch(
 ) -> list[tuple[str, str, list[Passage]]]:
     """Stage: (a id, a text, b id, b text) -> the verbatim and near-verbatim passages."""
     options = AlignOptions(paraphrases=False)
+    segmented: dict[str, Segmented] = {}  # an article is often in several pairs of a batch
+
+    def segment_of(article_id: str, text: str) -> Segmented:
+        if article_id not in segmented:
+            segmented[article_id] = segment(text)
+        return segmented[article_id]
+
     return [
-        (a_id, b_id, align(segment(a_text), segment(b_text), options))
+        (a_id, b_id, align(segment_of(a_id, a_text), segment_of(b_id, b_text), options))
         for a_id, a_text, b_id, b_text in batch
     ]

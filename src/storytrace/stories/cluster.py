@@ -53,7 +53,7 @@ class StoryOptions:
 
 
 # With sentence embeddings of title and lead as a third kind of evidence.
-EMBEDDING_OPTIONS = StoryOptions(threshold=0.29, name_weight=0.1, embedding_weight=0.3)
+EMBEDDING_OPTIONS = StoryOptions(threshold=0.44, name_weight=0.1, embedding_weight=0.3)
 
 
 @dataclass(frozen=True, slots=True)

@@ -90,7 +90,9 @@ _WORD_BEFORE = re.compile(r"([\w.]+)$")
 
 
 def _is_abbreviation(text: str, dot: int) -> bool:
-    match = _WORD_BEFORE.search(text, 0, dot)
+    # only the few characters before the dot: searching from 0 made every sentence end cost
+    # time in proportion to the text before it
+    match = _WORD_BEFORE.search(text, max(0, dot - 24), dot)
     if not match:
         return False
     word = match.group(1).rstrip(".").lower()
