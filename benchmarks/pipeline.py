@@ -66,7 +66,7 @@ def _child(corpus: str, db: str) -> None:
     from storytrace import corpus as jobs
     from storytrace.store.db import Store
 
-    times = {}
+    times, peaks = {}, {}  # peak RSS so far, after each stage
     with Store.open(db) as store:
         for stage, fn in (
             ("ingest", lambda: jobs.ingest(store, [Path(corpus)])),
@@ -77,6 +77,7 @@ def _child(corpus: str, db: str) -> None:
             start = time.perf_counter()
             fn()
             times[stage] = round(time.perf_counter() - start, 2)
+            peaks[stage] = round(resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024, 1)
         counts = {t: store.count(t) for t in ("articles", "dup_groups", "passages", "stories")}
     rss = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
     kids = resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss / 1024
@@ -86,6 +87,7 @@ def _child(corpus: str, db: str) -> None:
                 "seconds": times,
                 "counts": counts,
                 "peak_rss_mb": round(rss, 1),
+                "peak_rss_after_stage_mb": peaks,
                 "peak_rss_workers_mb": round(kids, 1),
             }
         )
@@ -96,15 +98,19 @@ def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__)
     parser.add_argument("--articles", type=int, action="append")
     parser.add_argument("--child", nargs=2)
-    parser.add_argument("--keep", help="folder for the corpus and store (default: /tmp)")
+    parser.add_argument("--keep", help="keep each corpus and store in DIR/<articles>/")
     args = parser.parse_args()
     if args.child:
         _child(*args.child)
         return
     figures = {}
     for n in args.articles or [10000]:
-        with tempfile.TemporaryDirectory(dir=args.keep) as tmp:
-            corpus, db = Path(tmp) / "corpus.jsonl", Path(tmp) / "st.db"
+        with tempfile.TemporaryDirectory() as scratch:
+            tmp = Path(args.keep) / str(n) if args.keep else Path(scratch)
+            tmp.mkdir(parents=True, exist_ok=True)
+            corpus, db = tmp / "corpus.jsonl", tmp / "st.db"
+            for stale in (db, tmp / "st.db-wal", tmp / "st.db-shm"):
+                stale.unlink(missing_ok=True)
             start = time.perf_counter()
             _write_corpus(corpus, n)
             generated = time.perf_counter() - start

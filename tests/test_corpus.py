@@ -381,3 +381,28 @@ def test_minhash_estimates_jaccard():
     assert max(errors) < 0.15
     unrelated = signatures([" ".join(words), " ".join(reversed(words))])
     assert jaccard(unrelated[0], unrelated[1]) < 0.1
+
+
+def test_truncated_gzip_jsonl_keeps_the_records_before_the_damage(store, tmp_path):
+    lines = "".join(
+        json.dumps({"id": f"r{i}", "title": f"Story {i}", "text": f"Body number {i} " * 40}) + "\n"
+        for i in range(300)
+    ).encode()
+    packed = gzip.compress(lines)
+    (tmp_path / "feed.jsonl.gz").write_bytes(packed[: len(packed) * 2 // 3])
+    summary = corpus.ingest(store, [tmp_path / "feed.jsonl.gz"])
+    assert 0 < summary.added < 300
+    assert any("gzip" in reason for _, reason in summary.rejected)
+    assert summary.failed
+
+
+def test_jsonl_lines_in_cp1252_are_read_not_refused(store, tmp_path):
+    good = json.dumps(
+        {"title": "Caf\u00e9 fire", "text": "A fire closed the caf\u00e9 on Main Street."}
+    )
+    bad = '{"title": "Na\u00efve plan", "text": "The na\u00efve plan failed on Tuesday."}'
+    (tmp_path / "mixed.jsonl").write_bytes(good.encode() + b"\n" + bad.encode("cp1252") + b"\n")
+    summary = corpus.ingest(store, [tmp_path / "mixed.jsonl"])
+    assert summary.added == 2
+    texts = {a.title for batch in store.iter_articles() for a in batch}
+    assert "Na\u00efve plan" in texts

@@ -9,6 +9,7 @@ from __future__ import annotations
 import codecs
 import gzip
 import zlib
+from collections.abc import Iterator
 from pathlib import Path
 
 from storytrace.errors import InputError
@@ -110,3 +111,49 @@ def decode(data: bytes, source: str = "input") -> str:
 def read_text(path: str | Path, limit: int | None = MAX_DOCUMENT_BYTES) -> str:
     """``read_bytes`` then ``decode``."""
     return decode(read_bytes(path, limit), str(path))
+
+
+def stream_lines(path: str | Path) -> Iterator[str]:
+    """The lines of a line-oriented container (JSONL), read and decoded one at a time.
+
+    A JSONL archive can be larger than memory, so it is never read whole. Each line is
+    UTF-8 (as JSON Lines requires) or, failing that, cp1252; a gzip file is decompressed as
+    it is read, and a corrupt or truncated gzip stream ends the file with an InputError
+    after the lines before the damage.
+    """
+    path = Path(path)
+    head = _checked_head(path)
+    if looks_binary(head):
+        raise InputError(f"{path}: binary data, not text, HTML or JSON")
+    opener = gzip.open if head[:2] == b"\x1f\x8b" else open
+    try:
+        with opener(path, "rb") as handle:
+            for n, raw in enumerate(handle):
+                if n == 0 and raw.startswith(codecs.BOM_UTF8):
+                    raw = raw[len(codecs.BOM_UTF8) :]
+                try:
+                    yield raw.decode("utf-8")
+                except UnicodeDecodeError:
+                    yield raw.decode("cp1252", errors="replace")
+    except (EOFError, zlib.error, gzip.BadGzipFile) as exc:
+        raise InputError(f"{path}: corrupt gzip data ({exc})") from exc
+
+
+def _checked_head(path: Path) -> bytes:
+    """The first bytes (decompressed when gzip), after the checks ``read_bytes`` makes."""
+    if not path.is_file():
+        read_bytes(path)  # raises the right one-line error
+    with path.open("rb") as handle:
+        head = handle.read(_SNIFF)
+    if head[:2] == b"\x1f\x8b":
+        try:
+            with gzip.open(path, "rb") as inner:
+                unpacked = inner.read(_SNIFF)
+        except (OSError, EOFError, zlib.error) as exc:
+            raise InputError(f"{path}: corrupt gzip data ({exc})") from exc
+        if not unpacked.strip():
+            raise InputError(f"{path}: the file is empty")
+        return head[:2] + unpacked  # keeps the gzip mark for the caller
+    if not head.strip():
+        raise InputError(f"{path}: the file is empty")
+    return head

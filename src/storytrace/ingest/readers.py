@@ -9,6 +9,7 @@ feeds, WARC) are read record by record and a broken record is a Rejected, not a 
 
 from __future__ import annotations
 
+import codecs
 import io
 import zlib
 from collections.abc import Iterator
@@ -80,6 +81,12 @@ def detect_format(path: Path, head: bytes) -> str:
     return sniff(head)
 
 
+def _utf16(path: Path) -> bool:
+    """A UTF-16 file (BOM) cannot be split into lines byte-wise: read it whole instead."""
+    with path.open("rb") as handle:
+        return handle.read(2) in (codecs.BOM_UTF16_LE, codecs.BOM_UTF16_BE)
+
+
 def _head(path: Path) -> bytes:
     with path.open("rb") as handle:
         head = handle.read(65536)
@@ -124,6 +131,9 @@ def read_path(
         from storytrace.ingest.warc import read_warc
 
         yield from read_warc(path, source)
+        return
+    if fmt == "jsonl" and not _utf16(path):
+        yield from read_jsonl(load.stream_lines(path), source, fields)
         return
     data = load.read_bytes(path, limit=None)
     if fmt == "feed":
