@@ -312,7 +312,6 @@ def stories(
     del df
     clusterer = StoryClusterer(opts)
     stage = functools.partial(featurize, options=opts)
-    heads: dict[str, str] = {}
     for batch_features in run_stage(stage, rows(), workers, shared=vocabulary):
         if embed:
             batch_features = _with_embeddings(store, batch_features)
@@ -329,7 +328,6 @@ def stories(
         dates = sorted(meta[m]["published"] for m in members if meta[m]["published"])
         outlets = list(dict.fromkeys(meta[m]["outlet"] for m in members if meta[m]["outlet"]))
         story_id = "s" + hashlib.sha256("\n".join(sorted(members)).encode()).hexdigest()[:10]
-        heads[story_id] = first["title"]
         built.append(
             Story(
                 story_id,
