@@ -406,3 +406,45 @@ def test_jsonl_lines_in_cp1252_are_read_not_refused(store, tmp_path):
     assert summary.added == 2
     texts = {a.title for batch in store.iter_articles() for a in batch}
     assert "Na\u00efve plan" in texts
+
+
+def _lookup_indexes(store):
+    rows = store.conn.execute(
+        "SELECT name, sql FROM sqlite_master WHERE name IN ('bands_key', 'anchors_hash')"
+    ).fetchall()
+    return {name: sql for name, sql in rows}
+
+
+def test_bulk_and_incremental_loads_find_the_same_pairs(tmp_path, sample_store):
+    """A bulk load drops and rebuilds the lookup indexes; adding a few keeps them."""
+    files, _ = corpus.expand_paths([str(SAMPLE / "corpus")])
+    with Store.open(tmp_path / "steps.db") as steps:
+        corpus.ingest(steps, files[:4])
+        corpus.dedup(steps, workers=1)
+        corpus.reuse(steps, workers=1)
+        corpus.ingest(steps, files[4:])  # more new than stored: bulk again
+        corpus.dedup(steps, workers=1)
+        corpus.reuse(steps, workers=1)
+        first_id = steps.conn.execute("SELECT id FROM articles").fetchone()[0]
+        extra = tmp_path / "extra.txt"
+        extra.write_text(steps.article(first_id).text + " This report was updated.")
+        corpus.ingest(steps, [extra])  # one new article: incremental, the index stays
+        before = _lookup_indexes(steps)
+        corpus.dedup(steps, workers=1)
+        corpus.reuse(steps, workers=1)
+        assert _lookup_indexes(steps) == before
+        assert "article_id" in before["bands_key"] and "article_id" in before["anchors_hash"]
+        got_groups = {
+            frozenset(r["article_id"] for r in rows) for rows in steps.dup_groups().values()
+        }
+        got_pairs = set(steps.conn.execute("SELECT a_id, b_id FROM aligned_pairs").fetchall())
+        extra_id = steps.conn.execute("SELECT id FROM articles ORDER BY rowid DESC").fetchone()[0]
+    with Store.open(sample_store) as whole:
+        want_groups = {
+            frozenset(r["article_id"] for r in rows) for rows in whole.dup_groups().values()
+        }
+        want_pairs = set(whole.conn.execute("SELECT a_id, b_id FROM aligned_pairs").fetchall())
+    # the near-copy of an existing article must join that article's group and get aligned
+    assert any(extra_id in g for g in got_groups)
+    assert {g - {extra_id} for g in got_groups} - {frozenset()} >= want_groups
+    assert {p for p in got_pairs if extra_id not in p} == want_pairs

@@ -10,6 +10,7 @@ from __future__ import annotations
 import glob
 import hashlib
 import os
+import sqlite3
 from collections import Counter
 from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass, field, replace
@@ -178,13 +179,15 @@ def dedup(
     with store.transaction():  # another threshold means other bands: sign everything again
         setting = f"{options.shingle_words}/{options.bins}/{bands}x{rows}"
         store.set_banding(f"v{SIGNATURE_VERSION}/{setting}")  # a new hash scheme re-signs too
-    signed = _sign_new(store, options, sign_batch, workers, progress)
+    ids = store.unsigned_ids()
+    with store.lookup_index("bands", bulk=len(ids) >= max(1, store.count("signatures"))):
+        signed = _sign_new(store, ids, options, sign_batch, workers, progress)
     candidates = list(store.band_collisions())
     wanted = sorted({i for group in candidates for i in group})
     sigs = store.signatures(wanted)
     pairs = verified_pairs(candidates, sigs, threshold)
-    meta = store.meta_of(sorted({i for p in pairs for i in p}))
-    order = {i: (row["published"] or "~", i) for i, row in meta.items()}
+    published = store.published_of(sorted({i for p in pairs for i in p}))
+    order = {i: (when or "~", i) for i, when in published.items()}
     rows_out = build_groups(pairs, order)
     with store.transaction():
         store.replace_dup_groups(rows_out)
@@ -192,11 +195,15 @@ def dedup(
 
 
 def _sign_new(
-    store: Store, options: object, stage: Callable, workers: int | None, progress: Progress | None
+    store: Store,
+    ids: list[str],
+    options: object,
+    stage: Callable,
+    workers: int | None,
+    progress: Progress | None,
 ) -> int:
     import functools
 
-    ids = store.unsigned_ids()
     if not ids:
         return 0
     batches = ([(a.id, a.text) for a in batch] for batch in store.iter_articles(batch=500, ids=ids))
@@ -229,13 +236,14 @@ def reuse(
     from storytrace.reuse import align_batch, anchors_batch
 
     new = store.unanchored_ids()
-    for result in run_stage(
-        anchors_batch,
-        ([(a.id, a.text) for a in b] for b in store.iter_articles(batch=500, ids=new)),
-        workers,
-    ):
-        with store.transaction():
-            store.add_anchors(result)
+    with store.lookup_index("anchors", bulk=len(new) >= max(1, store.count("anchored"))):
+        for result in run_stage(
+            anchors_batch,
+            ([(a.id, a.text) for a in b] for b in store.iter_articles(batch=500, ids=new)),
+            workers,
+        ):
+            with store.transaction():
+                store.add_anchors(result)
     pairs = {(x, y) for x, y, _ in store.anchor_pairs(max_df, min_shared)}
     for rows in store.dup_groups().values():
         canonical = rows[0]["canonical"]
@@ -245,12 +253,12 @@ def reuse(
             if r["article_id"] != canonical
         )
     todo = sorted(pairs)
-    meta = store.meta_of(sorted({i for p in todo for i in p}))
+    published = store.published_of(sorted({i for p in todo for i in p}))
 
     def directed(pair: tuple[str, str]) -> tuple[str, str]:
         x, y = pair
-        kx = (meta[x]["published"] or "~", x)
-        ky = (meta[y]["published"] or "~", y)
+        kx = (published[x] or "~", x)
+        ky = (published[y] or "~", y)
         return (x, y) if kx <= ky else (y, x)
 
     # sorted again after directing, so an article's pairs fall into the same batch
@@ -320,10 +328,13 @@ def stories(
         if progress:
             progress(len(batch_features))
     groups = clusterer.finish()
-    meta = store.meta_of([i for members, _, _ in groups for i in members])
     built: list[Story] = []
     scores: dict[str, float] = {}
-    for members, member_scores, keywords in groups:
+    meta: dict[str, sqlite3.Row] = {}
+    for number, (members, member_scores, keywords) in enumerate(groups):
+        if number % 5000 == 0:  # metadata for the next 5,000 stories, not the whole corpus
+            chunk = groups[number : number + 5000]
+            meta = store.meta_of([i for group_members, _, _ in chunk for i in group_members])
         first = meta[members[0]]
         dates = sorted(meta[m]["published"] for m in members if meta[m]["published"])
         outlets = list(dict.fromkeys(meta[m]["outlet"] for m in members if meta[m]["outlet"]))

@@ -83,6 +83,13 @@ def _fts_phrases(words: str, limit: int = 8) -> list[str]:
     return phrases[:limit]
 
 
+# table -> (index, columns): built again after bulk loads, see ``Store.lookup_index``
+_LOOKUP_INDEXES = {
+    "bands": ("bands_key", "band, key, article_id"),
+    "anchors": ("anchors_hash", "hash, article_id"),
+}
+
+
 class Store:
     """A storytrace database. ``Store.open(path)`` creates or upgrades it."""
 
@@ -264,6 +271,7 @@ class Store:
             "quotes",
             "dup_groups",
             "signatures",
+            "anchored",
         }:
             raise StoreError(f"no table {table}")
         return self.conn.execute(f"SELECT count(*) FROM {table}").fetchone()[0]
@@ -348,6 +356,23 @@ class Store:
             )
         ]
 
+    @contextmanager
+    def lookup_index(self, table: str, bulk: bool) -> Iterator[None]:
+        """Keep ``table``'s lookup index current around a load of new rows.
+
+        For a ``bulk`` load (as much new as stored, say) the index is dropped first and
+        built again afterwards by one sort: millions of random B-tree inserts cost several
+        times more once the index outgrows the page cache. An interrupted load leaves the
+        index missing, and the next load builds it again.
+        """
+        name, columns = _LOOKUP_INDEXES[table]
+        if bulk:
+            self.conn.execute(f"DROP INDEX IF EXISTS {name}")
+        try:
+            yield
+        finally:
+            self.conn.execute(f"CREATE INDEX IF NOT EXISTS {name} ON {table}({columns})")
+
     def add_signatures(self, items: Sequence[tuple[str, bytes, Sequence[int]]]) -> None:
         """(article id, MinHash bytes, band keys) for a batch, inside the caller's transaction."""
         self.conn.executemany(
@@ -402,6 +427,19 @@ class Store:
                 chunk,
             ):
                 out[row["id"]] = row
+        return out
+
+    def published_of(self, ids: Sequence[str]) -> dict[str, str | None]:
+        """Publication time of each article: a lighter ``meta_of`` for many ids."""
+        out: dict[str, str | None] = {}
+        for i in range(0, len(ids), 900):
+            chunk = list(ids[i : i + 900])
+            out.update(
+                self.conn.execute(
+                    f"SELECT id, published FROM articles WHERE id IN ({','.join('?' * len(chunk))})",
+                    chunk,
+                )
+            )
         return out
 
     # -- reuse -------------------------------------------------------------------------
