@@ -7,6 +7,7 @@ import signal
 import subprocess
 import sys
 import time
+from pathlib import Path
 
 import pytest
 
@@ -448,3 +449,103 @@ def test_bulk_and_incremental_loads_find_the_same_pairs(tmp_path, sample_store):
     assert any(extra_id in g for g in got_groups)
     assert {g - {extra_id} for g in got_groups} - {frozenset()} >= want_groups
     assert {p for p in got_pairs if extra_id not in p} == want_pairs
+
+
+def _jsonl_lines(count):
+    rows = []
+    for i in range(count):
+        body = (
+            f"Item {i}: the harbour board in Kessmouth met on day {i} and approved berth {i}. " * 6
+        )
+        rows.append(json.dumps({"id": f"r{i}", "title": f"Berth {i}", "text": body}))
+        if i % 97 == 5:
+            rows.append('{"id": "broken", "text": ')  # a damaged line among good ones
+    return "\n".join(rows) + "\n"
+
+
+def test_jsonl_parsed_in_a_pool_matches_one_process(tmp_path):
+    from storytrace.ingest import read_path
+
+    path = tmp_path / "big.jsonl"
+    path.write_text(_jsonl_lines(700))
+    alone = list(read_path(path, workers=1))
+    pooled = list(read_path(path, workers=2))
+    assert len(alone) == 708 and pooled == alone  # same records, rejections, order
+
+
+def test_pooled_jsonl_with_a_damaged_gzip_tail_keeps_what_came_before(tmp_path):
+    from storytrace.errors import InputError
+    from storytrace.ingest import read_path
+
+    packed = gzip.compress(_jsonl_lines(1500).encode())
+    path = tmp_path / "big.jsonl.gz"
+    path.write_bytes(packed[: len(packed) // 2])
+    results = {}
+    for workers in (1, 2):
+        got = []
+        with pytest.raises(InputError, match="gzip"):
+            for item in read_path(path, workers=workers):
+                got.append(item)
+        results[workers] = got
+    assert 0 < len(results[1]) < 1500 and results[2] == results[1]
+
+
+def _children(pid):
+    kids = []
+    for stat in Path("/proc").glob("[0-9]*/stat"):
+        try:
+            fields = stat.read_text().rsplit(")", 1)[1].split()
+        except OSError:
+            continue
+        if int(fields[1]) == pid:
+            kids.append(int(stat.parent.name))
+    return kids
+
+
+def _alive(pid):
+    try:
+        return Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()[0] != "Z"
+    except OSError:
+        return False
+
+
+@pytest.mark.skipif(not Path("/proc/self/stat").exists(), reason="needs Linux /proc")
+def test_kill_during_pooled_jsonl_ingest_leaves_no_workers_and_resumes(tmp_path):
+    path = tmp_path / "big.jsonl"
+    path.write_text(_jsonl_lines(9000))
+    assert path.stat().st_size >= corpus.POOL_MIN_BYTES  # parsed in a pool
+    db = tmp_path / "kill.db"
+    proc = subprocess.Popen(
+        [sys.executable, "-m", "storytrace.cli", "ingest", str(path), "--db", str(db)],
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.DEVNULL,
+    )
+    workers = []
+    deadline = time.time() + 60
+    while time.time() < deadline and proc.poll() is None:
+        time.sleep(0.2)
+        workers = workers or _children(proc.pid)
+        try:
+            with Store.open(db) as s:
+                if s.count() > 400:
+                    break
+        except Exception:
+            continue
+    assert proc.poll() is None and workers, "ingest finished before it could be killed"
+    os.kill(proc.pid, signal.SIGKILL)
+    proc.wait()
+    deadline = time.time() + 10
+    while time.time() < deadline and any(map(_alive, workers)):
+        time.sleep(0.2)
+    assert not any(map(_alive, workers))  # the pool went down with its parent
+    with Store.open(db) as s:
+        assert s.conn.execute("PRAGMA integrity_check").fetchone()[0] == "ok"
+    summary = subprocess.run(
+        [sys.executable, "-m", "storytrace.cli", "ingest", str(path), "--db", str(db)],
+        capture_output=True,
+        text=True,
+        check=False,
+    )
+    assert summary.returncode == 1, summary.stderr  # the broken lines are reported again
+    with Store.open(db) as s:
+        assert s.count() == 9000

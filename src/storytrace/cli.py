@@ -541,7 +541,9 @@ def main(argv: list[str] | None = None) -> int:
     """Entry point of the console script; returns the exit status."""
     debug = os.environ.get("STORYTRACE_DEBUG") == "1"
     try:
-        app(args=argv, prog_name="storytrace", standalone_mode=False)
+        # Outside standalone mode click hands back ``typer.Exit``'s code as the return value
+        # instead of raising it, so a command's "something failed" status arrives here.
+        status = app(args=argv, prog_name="storytrace", standalone_mode=False)
     except click.exceptions.Exit as exc:
         return exc.exit_code
     except click.exceptions.Abort:
@@ -568,7 +570,7 @@ def main(argv: list[str] | None = None) -> int:
             "rerun with STORYTRACE_DEBUG=1 for details\n"
         )
         return 1
-    return 0
+    return status if isinstance(status, int) else 0
 
 
 if __name__ == "__main__":

@@ -24,6 +24,7 @@ from storytrace.store.db import Store
 
 Progress = Callable[[int], None]  # called with how many items were just done
 BATCH = 200
+POOL_MIN_BYTES = 4 << 20  # smaller files are parsed in this process: a pool costs more
 
 
 # -- ingest -------------------------------------------------------------------------------
@@ -69,11 +70,13 @@ def expand_paths(args: Iterable[str]) -> tuple[list[Path], list[tuple[str, str]]
     return list(dict.fromkeys(files)), bad
 
 
-def _records(path: Path, fields: object, fmt: str | None) -> Iterator[Article | Rejected]:
+def _records(
+    path: Path, fields: object, fmt: str | None, workers: int = 1
+) -> Iterator[Article | Rejected]:
     from storytrace.ingest import read_path
 
     try:
-        yield from read_path(path, fmt=fmt, fields=fields)  # type: ignore[arg-type]
+        yield from read_path(path, fmt=fmt, fields=fields, workers=workers)  # type: ignore[arg-type]
     except InputError as exc:
         message = str(exc)
         prefix = f"{path}: "
@@ -89,8 +92,12 @@ def ingest(
     fmt: str | None = None,
     progress: Progress | None = None,
     summary: IngestSummary | None = None,
+    workers: int | None = None,
 ) -> IngestSummary:
-    """Read every file into the store; already stored content is counted, not stored again."""
+    """Read every file into the store; already stored content is counted, not stored again.
+
+    Big JSONL files are parsed by ``workers`` processes while this one writes the store.
+    """
     summary = summary or IngestSummary()
     for path in files:
         summary.files += 1
@@ -110,7 +117,8 @@ def ingest(
         pending: list[Article | Rejected] = []
         seen_ids: dict[str, str] = {}
         records = 0
-        for item in _records(path, fields, fmt):
+        parsers = (workers or cpu_workers()) if stat.st_size >= POOL_MIN_BYTES else 1
+        for item in _records(path, fields, fmt, parsers):
             records += 1
             pending.append(item)
             if len(pending) >= BATCH:

@@ -13,6 +13,8 @@ with every batch (what Spark calls a broadcast variable).
 from __future__ import annotations
 
 import os
+import threading
+import time
 from collections import deque
 from collections.abc import Callable, Iterable, Iterator
 from concurrent.futures import Future, ProcessPoolExecutor
@@ -31,9 +33,23 @@ def default_workers() -> int:
 _SHARED: Any = None  # the value broadcast to this worker process
 
 
-def _remember(value: Any) -> None:
+def _start_worker(value: Any) -> None:
+    """Worker set-up: keep the broadcast value, and die with the parent.
+
+    A parent killed outright (kill -9, the OOM killer) cannot shut its pool down, and its
+    workers would otherwise wait for work forever; a small thread notices the parent is
+    gone and ends the worker.
+    """
     global _SHARED
     _SHARED = value
+    parent = os.getppid()
+
+    def watch() -> None:
+        while os.getppid() == parent:
+            time.sleep(1.0)
+        os._exit(1)
+
+    threading.Thread(target=watch, name="storytrace-parent-watch", daemon=True).start()
 
 
 def _with_shared(stage: Callable[[In, Any], Out], batch: In) -> Out:
@@ -58,8 +74,9 @@ def run_stage(
         return
     limit = in_flight or workers * 2
     pending: deque[Future[Out]] = deque()
-    setup = {"initializer": _remember, "initargs": (shared,)} if shared is not None else {}
-    with ProcessPoolExecutor(max_workers=workers, **setup) as pool:
+    with ProcessPoolExecutor(
+        max_workers=workers, initializer=_start_worker, initargs=(shared,)
+    ) as pool:
         for batch in batches:
             if shared is None:
                 pending.append(pool.submit(stage, batch))

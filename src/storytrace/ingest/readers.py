@@ -99,9 +99,12 @@ def _head(path: Path) -> bytes:
 
 
 def read_path(
-    path: str | Path, fmt: str | None = None, fields: FieldMap | None = None
+    path: str | Path, fmt: str | None = None, fields: FieldMap | None = None, workers: int = 1
 ) -> Iterator[Article | Rejected]:
-    """Every Article in one file (InputError when the file as a whole cannot be read)."""
+    """Every Article in one file (InputError when the file as a whole cannot be read).
+
+    ``workers`` > 1 parses a streamed JSONL file in a process pool.
+    """
     path = Path(path)
     if not path.exists():
         raise InputError(f"{path}: no such file")
@@ -133,7 +136,7 @@ def read_path(
         yield from read_warc(path, source)
         return
     if fmt == "jsonl" and not _utf16(path):
-        yield from read_jsonl(load.stream_lines(path), source, fields)
+        yield from read_jsonl(load.stream_lines(path), source, fields, workers)
         return
     data = load.read_bytes(path, limit=None)
     if fmt == "feed":

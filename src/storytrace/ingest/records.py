@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import ast
 import csv
+import functools
 import io
 import json
 import re
@@ -18,6 +19,7 @@ from collections.abc import Iterable, Iterator, Mapping
 from dataclasses import dataclass, replace
 from typing import Any
 
+from storytrace.errors import InputError
 from storytrace.ingest.dates import parse_date
 from storytrace.ingest.outlet import domain_from_path, domain_of
 from storytrace.ingest.paragraphs import to_paragraphs
@@ -205,19 +207,62 @@ def read_json(
 
 
 def read_jsonl(
-    lines: Iterable[str], source: str, fields: FieldMap | None = None
+    lines: Iterable[str], source: str, fields: FieldMap | None = None, workers: int = 1
 ) -> Iterator[Article | Rejected]:
-    """JSON Lines: each line one record; a broken line is rejected and reading goes on."""
-    for n, line in enumerate(lines, 1):
-        if not line.strip():
-            continue
-        where = f"{source}#{n}"
+    """JSON Lines: each line one record; a broken line is rejected and reading goes on.
+
+    With ``workers`` > 1, lines are parsed in a process pool (JSON, cleaning, dates and the
+    language guess cost far more than reading), still yielded in file order. An error that
+    ends the file (a damaged gzip tail, a vanished file) is raised after every record
+    before it has been yielded, as when reading in one process.
+    """
+    if workers <= 1:
+        for n, line in enumerate(lines, 1):
+            if line.strip():
+                yield _jsonl_record(n, line, source, fields)
+        return
+    from storytrace.engine import run_stage
+
+    ended: list[BaseException] = []
+
+    def batches() -> Iterator[list[tuple[int, str]]]:
+        batch: list[tuple[int, str]] = []
         try:
-            record = json.loads(line)
-        except ValueError as exc:
-            yield Rejected(where, f"invalid JSON on line {n} ({exc.args[0].split(':')[0]})")
-            continue
-        yield record_to_article(record, where, fields)
+            for n, line in enumerate(lines, 1):
+                if line.strip():
+                    batch.append((n, line))
+                    if len(batch) >= JSONL_BATCH:
+                        yield batch
+                        batch = []
+        except (InputError, OSError) as exc:
+            ended.append(exc)
+        if batch:
+            yield batch
+
+    stage = functools.partial(parse_jsonl_lines, source=source, fields=fields)
+    for items in run_stage(stage, batches(), workers):
+        yield from items
+    if ended:
+        raise ended[0]
+
+
+JSONL_BATCH = 200  # lines per pool task: big enough to pay for the round trip
+
+
+def parse_jsonl_lines(
+    batch: Iterable[tuple[int, str]], source: str, fields: FieldMap | None = None
+) -> list[Article | Rejected]:
+    """Stage: numbered JSON lines -> Articles or rejections. Pure."""
+    return [_jsonl_record(n, line, source, fields) for n, line in batch]
+
+
+def _jsonl_record(n: int, line: str, source: str, fields: FieldMap | None) -> Article | Rejected:
+    where = f"{source}#{n}"
+    try:
+        record = json.loads(line)
+    except ValueError as exc:
+        return Rejected(where, f"invalid JSON on line {n} ({exc.args[0].split(':')[0]})")
+    return record_to_article(record, where, fields)
 
 
 def read_csv(
