@@ -16,9 +16,9 @@ towns, different people, different numbers. Everything is deterministic for the 
 
 from __future__ import annotations
 
-import heapq
 import itertools
 import math
+import operator
 import re
 from collections import Counter
 from collections.abc import Iterable, Iterator, Mapping, Sequence
@@ -180,7 +180,8 @@ class _Story:
         if len(self.centroid) > 4 * max_terms:
             keep = sorted(self.centroid.items(), key=lambda kv: (-kv[1], kv[0]))[: 2 * max_terms]
             self.centroid = dict(keep)
-        self.norm = math.sqrt(sum(w * w for w in self.centroid.values()))
+        weights = self.centroid.values()
+        self.norm = math.sqrt(sum(map(operator.mul, weights, weights)))
         self.names.update(f.names.keys())
         if f.embedding is not None:
             self.embedding = (
@@ -230,10 +231,13 @@ class StoryClusterer:
         o = self.options
         centroid, terms = story.centroid, f.terms
         shared = terms.keys() & centroid.keys()  # a set operation in C: few terms are shared
-        dot = sum(terms[t] * centroid[t] for t in shared)
+        # map() with C-level getters and multiply: no Python frame per shared term
+        dot = sum(
+            map(operator.mul, map(terms.__getitem__, shared), map(centroid.__getitem__, shared))
+        )
         norm = story.norm
         if own:
-            mine = sum(terms[t] * terms[t] for t in shared)
+            mine = sum(w * w for w in map(terms.__getitem__, shared))
             norm = math.sqrt(max(norm * norm - 2 * dot + mine, 0.0))
             dot -= mine
         score = o.lexical_weight * dot / (norm or 1.0)
@@ -262,14 +266,13 @@ class StoryClusterer:
         o = self.options
         if f.embedding is not None and len(self.open) <= o.max_candidates:
             return sorted(self.open)
-        votes: Counter[int] = Counter()
-        for key in self._keys(f):
-            holders = self.postings.get(key)
-            if holders is not None and len(holders) <= o.max_postings:
-                votes.update(holders)
-        best = heapq.nsmallest(o.max_candidates, votes.items(), key=lambda kv: (-kv[1], kv[0]))
-        floor = best[0][1] * o.min_vote_share if best else 0
-        return [number for number, count in best if count >= floor]
+        postings, cap = self.postings, o.max_postings
+        held = [h for h in map(postings.get, self._keys(f)) if h is not None and len(h) <= cap]
+        votes = Counter(itertools.chain.from_iterable(held))  # one count in C, not one per key
+        # most votes first, the lower number among equals: two C sorts (the second is stable)
+        best = sorted(sorted(votes), key=votes.__getitem__, reverse=True)[: o.max_candidates]
+        floor = votes[best[0]] * o.min_vote_share if best else 0
+        return [number for number in best if votes[number] >= floor]
 
     def _index(self, number: int, story: _Story, f: Features) -> None:
         for key in self._keys(f):
