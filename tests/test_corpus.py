@@ -188,6 +188,22 @@ def test_stories_are_deterministic(sample_store):
         before = [(x.id, x.article_ids) for x in s.stories()]
         corpus.stories(s, workers=1)
         assert [(x.id, x.article_ids) for x in s.stories()] == before
+        members, outlets = s._members_by_join()  # what a join over the articles says
+        for story in s.stories():
+            assert list(story.article_ids) == members[story.id]  # by publication time
+            assert list(story.outlets) == outlets[story.id]
+
+
+def test_interrupted_stories_job_keeps_the_previous_stories(sample_store):
+    def interrupt(_: int) -> None:
+        raise KeyboardInterrupt
+
+    with Store.open(sample_store) as s:
+        before = [(x.id, x.article_ids, x.outlets) for x in s.stories()]
+        assert before
+        with pytest.raises(KeyboardInterrupt):
+            corpus.stories(s, workers=1, progress=interrupt)
+        assert [(x.id, x.article_ids, x.outlets) for x in s.stories()] == before
 
 
 def test_engine_pool_gives_same_signatures_as_in_process():

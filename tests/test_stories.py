@@ -92,6 +92,27 @@ def test_stories_close_after_the_window_and_same_words_later_open_a_new_story():
     assert {"e0", "e1", "e2"} in groups and {"l0", "l1", "l2"} in groups
 
 
+def test_closed_stories_are_handed_over_early_and_match_holding_them_all():
+    # a new two-article story every three days, each idle long before the corpus ends
+    timeline = [
+        feature(f"a{day}-{k}", when=float(day) + k / 10, **{f"w{day}": 1.0, "common": 0.2})
+        for day in range(0, 60, 3)
+        for k in range(2)
+    ]
+    options = StoryOptions(**{**_fields(LEXICAL), "window_days": 2.0})
+    streaming = StoryClusterer(options)
+    popped, most_open = [], 0
+    for f in timeline:
+        streaming.add(f)
+        popped += streaming.pop_closed()
+        most_open = max(most_open, len(streaming.open))
+    assert len(popped) >= 15  # closed stories left before the end, not all at finish
+    assert most_open <= 3  # memory holds the open stories only
+    popped += streaming.finish()
+    assert streaming.pop_closed() == [] and not streaming.open
+    assert [set(m) for m, _, _ in popped] == groups_of(timeline, options)
+
+
 def test_featurize_through_the_pool_with_a_broadcast_vocabulary_matches_in_process():
     batch = [
         (f"a{i}", f"Flood in Valdora {i}", f"The river Sella rose {i} metres near Valdora.", None)

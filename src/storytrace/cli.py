@@ -369,7 +369,7 @@ def analyse(
                 q = corpus.quotes(store, progress=advance)
     out.print(
         f"{d.groups} near-duplicate groups, {r.passages} reused passages, "
-        f"{len(found)} stories, quotes found in {q} articles"
+        f"{found} stories, quotes found in {q} articles"
     )
 
 

@@ -10,7 +10,6 @@ from __future__ import annotations
 import glob
 import hashlib
 import os
-import sqlite3
 from collections import Counter
 from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass, field, replace
@@ -298,8 +297,13 @@ def stories(
     embed: bool = False,
     workers: int | None = None,
     progress: Progress | None = None,
-) -> list[Story]:
-    """Cluster every article into stories (rebuilt from scratch: deterministic)."""
+) -> int:
+    """Cluster every article into stories (rebuilt from scratch: deterministic).
+
+    Each story is stored as soon as the clusterer closes it, inside one transaction, so
+    memory holds the open stories only and a failure leaves the previous stories intact.
+    Returns how many stories were stored.
+    """
     import functools
 
     from storytrace.stories.cluster import (
@@ -328,30 +332,39 @@ def stories(
     del df
     clusterer = StoryClusterer(opts)
     stage = functools.partial(featurize, options=opts)
-    for batch_features in run_stage(stage, rows(), workers, shared=vocabulary):
-        if embed:
-            batch_features = _with_embeddings(store, batch_features)
-        for f in batch_features:
-            clusterer.add(f)
-        if progress:
-            progress(len(batch_features))
-    groups = clusterer.finish()
+    stored = 0
+    with store.transaction():  # the old stories stay until the new ones are all stored
+        store.clear_stories()
+        for batch_features in run_stage(stage, rows(), workers, shared=vocabulary):
+            if embed:
+                batch_features = _with_embeddings(store, batch_features)
+            for f in batch_features:
+                clusterer.add(f)
+            stored += _store_stories(store, clusterer.pop_closed())
+            if progress:
+                progress(len(batch_features))
+        stored += _store_stories(store, clusterer.finish())
+    return stored
+
+
+def _store_stories(store: Store, groups: list[tuple[list[str], list[float], list[str]]]) -> int:
+    """Turn closed clusters into Stories (members in publication order) and store them."""
+    meta = store.meta_of([i for members, _, _ in groups for i in members])
     built: list[Story] = []
     scores: dict[str, float] = {}
-    meta: dict[str, sqlite3.Row] = {}
-    for number, (members, member_scores, keywords) in enumerate(groups):
-        if number % 5000 == 0:  # metadata for the next 5,000 stories, not the whole corpus
-            chunk = groups[number : number + 5000]
-            meta = store.meta_of([i for group_members, _, _ in chunk for i in group_members])
+    for members, member_scores, keywords in groups:
         first = meta[members[0]]
-        dates = sorted(meta[m]["published"] for m in members if meta[m]["published"])
-        outlets = list(dict.fromkeys(meta[m]["outlet"] for m in members if meta[m]["outlet"]))
+        by_time = sorted(
+            members, key=lambda m: (meta[m]["published"] is None, meta[m]["published"] or "", m)
+        )
+        dates = [meta[m]["published"] for m in by_time if meta[m]["published"]]
+        outlets = dict.fromkeys(meta[m]["outlet"] for m in by_time if meta[m]["outlet"])
         story_id = "s" + hashlib.sha256("\n".join(sorted(members)).encode()).hexdigest()[:10]
         built.append(
             Story(
                 story_id,
                 first["title"] or members[0],
-                tuple(members),
+                tuple(by_time),
                 tuple(keywords),
                 dates[0] if dates else None,
                 dates[-1] if dates else None,
@@ -359,9 +372,8 @@ def stories(
             )
         )
         scores.update(zip(members, member_scores, strict=True))
-    with store.transaction():
-        store.replace_stories(built, scores)
-    return built
+    store.add_stories(built, scores)
+    return len(built)
 
 
 def _with_embeddings(store: Store, features: list) -> list:

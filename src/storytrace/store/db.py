@@ -10,7 +10,7 @@ from __future__ import annotations
 import json
 import re
 import sqlite3
-from collections.abc import Iterable, Iterator, Sequence
+from collections.abc import Iterable, Iterator, Mapping, Sequence
 from contextlib import contextmanager
 from datetime import UTC, datetime
 from pathlib import Path
@@ -29,6 +29,18 @@ _TOKEN = re.compile(r"[^\W_]+")  # what FTS5's unicode61 tokenizer keeps: letter
 
 def _now() -> str:
     return datetime.now(UTC).replace(microsecond=0).isoformat()
+
+
+def _story(row: sqlite3.Row) -> Story:
+    return Story(
+        row["id"],
+        row["headline"],
+        tuple(json.loads(row["members"] or "[]")),
+        tuple(json.loads(row["keywords"])),
+        row["first"],
+        row["last"],
+        tuple(json.loads(row["outlets"] or "[]")),
+    )
 
 
 def _article(row: sqlite3.Row) -> Article:
@@ -507,10 +519,23 @@ class Store:
 
     # -- stories -----------------------------------------------------------------------
     def replace_stories(self, stories: Sequence[Story], scores: dict[str, float]) -> None:
+        """Every story at once; see ``clear_stories`` and ``add_stories``."""
+        self.clear_stories()
+        self.add_stories(stories, scores)
+
+    def clear_stories(self) -> None:
         self.conn.execute("DELETE FROM stories")
         self.conn.execute("DELETE FROM story_articles")
+
+    def add_stories(self, stories: Sequence[Story], scores: Mapping[str, float]) -> None:
+        """Store stories whose ``article_ids`` and ``outlets`` are in publication order.
+
+        The members and outlets are written with the story, so a clustering job can store
+        each story as it closes instead of holding them all for one join at the end.
+        """
         self.conn.executemany(
-            "INSERT INTO stories (id, headline, keywords, first, last, size) VALUES (?,?,?,?,?,?)",
+            "INSERT INTO stories (id, headline, keywords, first, last, size, members, outlets)"
+            " VALUES (?,?,?,?,?,?,?,?)",
             [
                 (
                     s.id,
@@ -519,6 +544,8 @@ class Store:
                     s.first,
                     s.last,
                     len(s.article_ids),
+                    json.dumps(list(s.article_ids)),
+                    json.dumps(list(s.outlets), ensure_ascii=False),
                 )
                 for s in stories
             ],
@@ -528,7 +555,6 @@ class Store:
             " VALUES (?, ?, ?, (SELECT rowid FROM articles WHERE id = ?))",
             [(s.id, a, scores.get(a, 1.0), a) for s in stories for a in s.article_ids],
         )
-        self._fill_story_members()
 
     def _members_by_join(self) -> tuple[dict[str, list[str]], dict[str, list[str]]]:
         """(members, outlets) per story, by publication time, from the member articles."""
@@ -558,17 +584,9 @@ class Store:
         self.conn.execute("UPDATE stories SET members='[]', outlets='[]' WHERE members IS NULL")
 
     def stories(self) -> list[Story]:
-        members, outlets = self._members_by_join()
+        """Every story, biggest first, with its stored members and outlets."""
         return [
-            Story(
-                r["id"],
-                r["headline"],
-                tuple(members.get(r["id"], ())),
-                tuple(json.loads(r["keywords"])),
-                r["first"],
-                r["last"],
-                tuple(outlets.get(r["id"], ())),
-            )
+            _story(r)
             for r in self.conn.execute("SELECT * FROM stories ORDER BY size DESC, first, id")
         ]
 
@@ -647,18 +665,7 @@ class Store:
 
     def stories_by_id(self, ids: Sequence[str]) -> list[Story]:
         """Stories in the order of ``ids`` (a page of them: at most a few hundred)."""
-        return [
-            Story(
-                r["id"],
-                r["headline"],
-                tuple(json.loads(r["members"])),
-                tuple(json.loads(r["keywords"])),
-                r["first"],
-                r["last"],
-                tuple(json.loads(r["outlets"])),
-            )
-            for r in self.story_rows(ids)
-        ]
+        return [_story(r) for r in self.story_rows(ids)]
 
     def outlets(self) -> list[tuple[str, int]]:
         return [

@@ -378,11 +378,21 @@ class StoryClusterer:
         self._index(best, story, f)
         return best
 
+    def pop_closed(self) -> list[tuple[list[str], list[float], list[str]]]:
+        """Stories closed since the last call, by their first article; they are final.
+
+        A closed story is never refined again, so a caller can store it and forget it:
+        memory then holds only the open stories, not every story of the corpus.
+        """
+        done, self.closed = sorted(self.closed), []
+        return [(members, scores, keywords) for _, members, scores, keywords in done]
+
     def finish(self) -> list[tuple[list[str], list[float], list[str]]]:
-        """Every story's member ids, join scores and keywords, by their first article."""
+        """Every story not yet popped: member ids, join scores and keywords, by first article."""
         self.refine()
-        done = self.closed + [s.summary() for s in self.open.values()]
-        return [(members, scores, keywords) for _, members, scores, keywords in sorted(done)]
+        self.closed += [s.summary() for s in self.open.values()]
+        self.open, self.postings = {}, {}
+        return self.pop_closed()
 
 
 def cluster(
