@@ -467,6 +467,21 @@ def test_bulk_and_incremental_loads_find_the_same_pairs(tmp_path, sample_store):
     assert {p for p in got_pairs if extra_id not in p} == want_pairs
 
 
+def test_candidates_verified_in_small_slices_give_the_same_groups(
+    tmp_path, sample_store, monkeypatch
+):
+    with Store.open(sample_store) as whole:
+        want = {frozenset(r["article_id"] for r in rows) for rows in whole.dup_groups().values()}
+    assert want
+    monkeypatch.setattr(corpus, "CANDIDATE_CHUNK", 1)
+    files, _ = corpus.expand_paths([str(SAMPLE / "corpus")])
+    with Store.open(tmp_path / "sliced.db") as s:
+        corpus.ingest(s, files)
+        corpus.dedup(s, workers=1)
+        got = {frozenset(r["article_id"] for r in rows) for rows in s.dup_groups().values()}
+    assert got == want
+
+
 def _jsonl_lines(count):
     rows = []
     for i in range(count):

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import glob
 import hashlib
+import itertools
 import os
 from collections import Counter
 from collections.abc import Callable, Iterable, Iterator
@@ -24,6 +25,7 @@ from storytrace.store.db import Store
 Progress = Callable[[int], None]  # called with how many items were just done
 BATCH = 200
 POOL_MIN_BYTES = 4 << 20  # smaller files are parsed in this process: a pool costs more
+CANDIDATE_CHUNK = 20_000  # LSH candidate groups verified per read of their signatures
 
 
 # -- ingest -------------------------------------------------------------------------------
@@ -114,16 +116,15 @@ def ingest(
                 progress(1)
             continue
         pending: list[Article | Rejected] = []
-        seen_ids: dict[str, str] = {}
         records = 0
         parsers = (workers or cpu_workers()) if stat.st_size >= POOL_MIN_BYTES else 1
         for item in _records(path, fields, fmt, parsers):
             records += 1
             pending.append(item)
             if len(pending) >= BATCH:
-                _commit(store, pending, summary, seen_ids)
+                _commit(store, pending, summary)
                 pending = []
-        _commit(store, pending, summary, seen_ids, done=(key, stat.st_size, stat.st_mtime, records))
+        _commit(store, pending, summary, done=(key, stat.st_size, stat.st_mtime, records))
         if progress:
             progress(1)
     return summary
@@ -133,7 +134,6 @@ def _commit(
     store: Store,
     items: list[Article | Rejected],
     summary: IngestSummary,
-    seen_ids: dict[str, str],
     done: tuple[str, int, float, int] | None = None,
 ) -> None:
     with store.transaction():
@@ -147,13 +147,13 @@ def _commit(
                 continue
             record_id = dict(item.meta).get("record_id")
             if record_id is not None:
-                owner = store.record_owner(record_id) or seen_ids.get(record_id)
+                # articles written earlier in this transaction count too: same connection
+                owner = store.record_owner(record_id)
                 if owner is not None and owner != item.id:
                     reason = f"record id {record_id!r} already stored with different text"
                     store.add_rejection(item.source or "?", reason)
                     summary.rejected.append((item.source or "?", reason))
                     continue
-                seen_ids[record_id] = item.id
             domain = domain_of(item.url) or domain_from_path(item.source)
             if domain:
                 item = replace(item, outlet=store.outlet_name(domain, item.outlet))
@@ -189,10 +189,12 @@ def dedup(
     ids = store.unsigned_ids()
     with store.lookup_index("bands", bulk=len(ids) >= max(1, store.count("signatures"))):
         signed = _sign_new(store, ids, options, sign_batch, workers, progress)
-    candidates = list(store.band_collisions())
-    wanted = sorted({i for group in candidates for i in group})
-    sigs = store.signatures(wanted)
-    pairs = verified_pairs(candidates, sigs, threshold)
+    pairs: dict[tuple[str, str], float] = {}
+    collisions = store.band_collisions()
+    # a slice of candidate groups at a time, so signatures are never all in memory
+    while chunk := list(itertools.islice(collisions, CANDIDATE_CHUNK)):
+        sigs = store.signatures(sorted({i for group in chunk for i in group}))
+        pairs.update(verified_pairs(chunk, sigs, threshold))
     published = store.published_of(sorted({i for p in pairs for i in p}))
     order = {i: (when or "~", i) for i, when in published.items()}
     rows_out = build_groups(pairs, order)
