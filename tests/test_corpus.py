@@ -219,6 +219,30 @@ def test_engine_pool_gives_same_signatures_as_in_process():
     assert local == pooled
 
 
+def _start_ingest(target, db):
+    return subprocess.Popen(
+        [sys.executable, "-m", "storytrace.cli", "ingest", str(target), "--db", str(db)],
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.DEVNULL,
+    )
+
+
+def _wait_until_stored(proc, db, count, each_tick=lambda: None):
+    """Poll the store a running ingest writes until it holds more than ``count`` articles."""
+    deadline = time.time() + 60
+    while time.time() < deadline and proc.poll() is None:
+        time.sleep(0.2)
+        each_tick()
+        if not db.exists():
+            continue
+        try:
+            with Store.open(db) as s:
+                if s.count() > count:
+                    return
+        except Exception:
+            continue
+
+
 def test_kill_during_ingest_loses_nothing_and_resume_completes(tmp_path):
     folder = tmp_path / "many"
     folder.mkdir()
@@ -228,21 +252,8 @@ def test_kill_during_ingest_loses_nothing_and_resume_completes(tmp_path):
             f"Residents of town {i} said the vote number {i} came late."
         )
     db = tmp_path / "kill.db"
-    proc = subprocess.Popen(
-        [sys.executable, "-m", "storytrace.cli", "ingest", str(folder), "--db", str(db)],
-        stdout=subprocess.DEVNULL,
-        stderr=subprocess.DEVNULL,
-    )
-    deadline = time.time() + 60
-    while time.time() < deadline:
-        time.sleep(0.2)
-        if db.exists():
-            try:
-                with Store.open(db) as s:
-                    if s.count() > 20:
-                        break
-            except Exception:
-                continue
+    proc = _start_ingest(folder, db)
+    _wait_until_stored(proc, db, 20)
     os.kill(proc.pid, signal.SIGKILL)
     proc.wait()
     with Store.open(db) as s:
@@ -546,22 +557,14 @@ def test_kill_during_pooled_jsonl_ingest_leaves_no_workers_and_resumes(tmp_path)
     path.write_text(_jsonl_lines(9000))
     assert path.stat().st_size >= corpus.POOL_MIN_BYTES  # parsed in a pool
     db = tmp_path / "kill.db"
-    proc = subprocess.Popen(
-        [sys.executable, "-m", "storytrace.cli", "ingest", str(path), "--db", str(db)],
-        stdout=subprocess.DEVNULL,
-        stderr=subprocess.DEVNULL,
-    )
+    proc = _start_ingest(path, db)
     workers = []
-    deadline = time.time() + 60
-    while time.time() < deadline and proc.poll() is None:
-        time.sleep(0.2)
+
+    def note_workers() -> None:
+        nonlocal workers
         workers = workers or _children(proc.pid)
-        try:
-            with Store.open(db) as s:
-                if s.count() > 400:
-                    break
-        except Exception:
-            continue
+
+    _wait_until_stored(proc, db, 400, note_workers)
     assert proc.poll() is None and workers, "ingest finished before it could be killed"
     os.kill(proc.pid, signal.SIGKILL)
     proc.wait()

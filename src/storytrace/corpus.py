@@ -187,7 +187,7 @@ def dedup(
         setting = f"{options.shingle_words}/{options.bins}/{bands}x{rows}"
         store.set_banding(f"v{SIGNATURE_VERSION}/{setting}")  # a new hash scheme re-signs too
     ids = store.unsigned_ids()
-    with store.lookup_index("bands", bulk=len(ids) >= max(1, store.count("signatures"))):
+    with store.lookup_index("bands", new=len(ids)):
         signed = _sign_new(store, ids, options, sign_batch, workers, progress)
     pairs: dict[tuple[str, str], float] = {}
     collisions = store.band_collisions()
@@ -245,7 +245,7 @@ def reuse(
     from storytrace.reuse import align_batch, anchors_batch
 
     new = store.unanchored_ids()
-    with store.lookup_index("anchors", bulk=len(new) >= max(1, store.count("anchored"))):
+    with store.lookup_index("anchors", new=len(new)):
         for result in run_stage(
             anchors_batch,
             ([(a.id, a.text) for a in b] for b in store.iter_articles(batch=500, ids=new)),

@@ -95,10 +95,11 @@ def _fts_phrases(words: str, limit: int = 8) -> list[str]:
     return phrases[:limit]
 
 
-# table -> (index, columns): built again after bulk loads, see ``Store.lookup_index``
+# table -> (index, its columns, the table counting the articles already loaded): the index
+# is built again after bulk loads, see ``Store.lookup_index``
 _LOOKUP_INDEXES = {
-    "bands": ("bands_key", "band, key, article_id"),
-    "anchors": ("anchors_hash", "hash, article_id"),
+    "bands": ("bands_key", "band, key, article_id", "signatures"),
+    "anchors": ("anchors_hash", "hash, article_id", "anchored"),
 }
 
 
@@ -204,6 +205,13 @@ class Store:
     @property
     def schema_version(self) -> int:
         return self.conn.execute("PRAGMA user_version").fetchone()[0]
+
+    def _rows_in(self, sql: str, ids: Sequence[str]) -> Iterator[sqlite3.Row]:
+        """Rows of ``sql`` with its ``IN ({})`` given ``ids``, at most 900 ids per query
+        (SQLite caps the parameters of one statement)."""
+        for i in range(0, len(ids), 900):
+            chunk = list(ids[i : i + 900])
+            yield from self.conn.execute(sql.format(",".join("?" * len(chunk))), chunk)
 
     # -- ingest ------------------------------------------------------------------------
     def has_article(self, article_id: str) -> bool:
@@ -369,16 +377,16 @@ class Store:
         ]
 
     @contextmanager
-    def lookup_index(self, table: str, bulk: bool) -> Iterator[None]:
-        """Keep ``table``'s lookup index current around a load of new rows.
+    def lookup_index(self, table: str, new: int) -> Iterator[None]:
+        """Keep ``table``'s lookup index current around a load of ``new`` articles' rows.
 
-        For a ``bulk`` load (as much new as stored, say) the index is dropped first and
-        built again afterwards by one sort: millions of random B-tree inserts cost several
+        For a bulk load (at least as many new articles as already loaded) the index is
+        dropped first and built again afterwards by one sort: millions of random B-tree inserts cost several
         times more once the index outgrows the page cache. An interrupted load leaves the
         index missing, and the next load builds it again.
         """
-        name, columns = _LOOKUP_INDEXES[table]
-        if bulk:
+        name, columns, loaded = _LOOKUP_INDEXES[table]
+        if new and new >= self.count(loaded):
             self.conn.execute(f"DROP INDEX IF EXISTS {name}")
         try:
             yield
@@ -404,16 +412,11 @@ class Store:
             yield tuple(ids.split(" "))
 
     def signatures(self, ids: Sequence[str]) -> dict[str, bytes]:
-        out: dict[str, bytes] = {}
-        for i in range(0, len(ids), 900):
-            chunk = list(ids[i : i + 900])
-            out.update(
-                self.conn.execute(
-                    f"SELECT article_id, minhash FROM signatures WHERE article_id IN ({','.join('?' * len(chunk))})",
-                    chunk,
-                ).fetchall()
+        return dict(
+            self._rows_in(
+                "SELECT article_id, minhash FROM signatures WHERE article_id IN ({})", ids
             )
-        return out
+        )
 
     def replace_dup_groups(self, rows: Sequence[tuple[str, str, str, float]]) -> None:
         self.conn.execute("DELETE FROM dup_groups")
@@ -430,29 +433,12 @@ class Store:
         return groups
 
     def meta_of(self, ids: Sequence[str]) -> dict[str, sqlite3.Row]:
-        out: dict[str, sqlite3.Row] = {}
-        for i in range(0, len(ids), 900):
-            chunk = list(ids[i : i + 900])
-            for row in self.conn.execute(
-                "SELECT id, outlet, published, title, words FROM articles"
-                f" WHERE id IN ({','.join('?' * len(chunk))})",
-                chunk,
-            ):
-                out[row["id"]] = row
-        return out
+        sql = "SELECT id, outlet, published, title, words FROM articles WHERE id IN ({})"
+        return {row["id"]: row for row in self._rows_in(sql, ids)}
 
     def published_of(self, ids: Sequence[str]) -> dict[str, str | None]:
         """Publication time of each article: a lighter ``meta_of`` for many ids."""
-        out: dict[str, str | None] = {}
-        for i in range(0, len(ids), 900):
-            chunk = list(ids[i : i + 900])
-            out.update(
-                self.conn.execute(
-                    f"SELECT id, published FROM articles WHERE id IN ({','.join('?' * len(chunk))})",
-                    chunk,
-                )
-            )
-        return out
+        return dict(self._rows_in("SELECT id, published FROM articles WHERE id IN ({})", ids))
 
     # -- reuse -------------------------------------------------------------------------
     def unanchored_ids(self) -> list[str]:
@@ -733,26 +719,16 @@ class Store:
         )
         if ids is None:
             return self.conn.execute(sql + " ORDER BY q.article_id, q.start").fetchall()
-        rows: list[sqlite3.Row] = []
-        for i in range(0, len(ids), 900):
-            chunk = list(ids[i : i + 900])
-            rows += self.conn.execute(
-                sql
-                + f" WHERE q.article_id IN ({','.join('?' * len(chunk))}) ORDER BY q.article_id, q.start",
-                chunk,
-            ).fetchall()
-        return rows
+        return list(
+            self._rows_in(sql + " WHERE q.article_id IN ({}) ORDER BY q.article_id, q.start", ids)
+        )
 
     def entities(self, ids: Sequence[str]) -> list[sqlite3.Row]:
-        rows: list[sqlite3.Row] = []
-        for i in range(0, len(ids), 900):
-            chunk = list(ids[i : i + 900])
-            rows += self.conn.execute(
-                "SELECT e.*, a.outlet FROM entities e JOIN articles a ON a.id = e.article_id"
-                f" WHERE e.article_id IN ({','.join('?' * len(chunk))})",
-                chunk,
-            ).fetchall()
-        return rows
+        sql = (
+            "SELECT e.*, a.outlet FROM entities e JOIN articles a ON a.id = e.article_id"
+            " WHERE e.article_id IN ({})"
+        )
+        return list(self._rows_in(sql, ids))
 
     def table_rows(self, table: str) -> Iterator[dict[str, Any]]:
         """Rows of an exportable table, as dicts."""
