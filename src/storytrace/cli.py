@@ -29,11 +29,55 @@ app = typer.Typer(
     pretty_exceptions_enable=False,
 )
 out = Console(highlight=False, soft_wrap=False)
-err = Console(stderr=True, highlight=False)
+err = Console(stderr=True, highlight=False, soft_wrap=True)
 
 
 def _print_json(data: object) -> None:
     sys.stdout.write(json.dumps(data, ensure_ascii=False, indent=2) + "\n")
+
+
+# Reading budgets, shared by every command that reads files (see storytrace.ingest.limits).
+MaxRecordMb = Annotated[
+    float,
+    typer.Option(
+        "--max-record-mb",
+        min=0.01,
+        help="Largest record read: a text or HTML file, a JSON line, a CSV row, a WARC page.",
+    ),
+]
+MaxFileMb = Annotated[
+    float,
+    typer.Option(
+        "--max-file-mb",
+        min=0.01,
+        help="Largest JSON document or feed parsed in one piece, once decompressed.",
+    ),
+]
+MaxInflatedGb = Annotated[
+    float,
+    typer.Option(
+        "--max-inflated-gb", min=0.001, help="Largest size any compressed file may expand to."
+    ),
+]
+MaxInflationRatio = Annotated[
+    float,
+    typer.Option(
+        "--max-inflation-ratio",
+        min=1,
+        help="Largest decompressed/compressed size ratio (a bomb inflates 1,000-fold).",
+    ),
+]
+
+
+def _limits(record_mb: float, file_mb: float, inflated_gb: float, ratio: float):
+    from storytrace.ingest.limits import GB, MB, Limits
+
+    return Limits(
+        max_record_bytes=int(record_mb * MB),
+        max_whole_file_bytes=int(file_mb * MB),
+        max_inflated_bytes=int(inflated_gb * GB),
+        max_inflation_ratio=ratio,
+    )
 
 
 @app.command()
@@ -45,11 +89,17 @@ def extract(
         ),
     ],
     as_json: Annotated[bool, typer.Option("--json", help="Print the article as JSON.")] = False,
+    max_record_mb: MaxRecordMb = 10,
+    max_file_mb: MaxFileMb = 256,
+    max_inflated_gb: MaxInflatedGb = 64,
+    max_inflation_ratio: MaxInflationRatio = 200,
 ) -> None:
     """Clean article text and metadata from one file."""
     from storytrace.ingest import load_article
 
-    article = load_article(file)
+    article = load_article(
+        file, _limits(max_record_mb, max_file_mb, max_inflated_gb, max_inflation_ratio)
+    )
     if as_json:
         _print_json(article.to_dict())
         return
@@ -77,6 +127,14 @@ def compare(
     no_nlp: Annotated[
         bool, typer.Option("--no-nlp", help="Skip entities and quotes (faster).")
     ] = False,
+    max_words: Annotated[
+        int,
+        typer.Option("--max-words", min=1, help="Longest article compared, in words."),
+    ] = 30_000,
+    max_record_mb: MaxRecordMb = 10,
+    max_file_mb: MaxFileMb = 256,
+    max_inflated_gb: MaxInflatedGb = 64,
+    max_inflation_ratio: MaxInflationRatio = 200,
 ) -> None:
     """Show what two articles share: verbatim, near-verbatim, paraphrase; quotes; entities; similarity."""
     from storytrace.compare import CompareOptions
@@ -85,7 +143,12 @@ def compare(
     if html is not None and not html.parent.is_dir():
         raise InputError(f"{html.parent}: no such folder for the HTML report")
     with err.status("comparing…"):
-        result = run_compare(a, b, CompareOptions(entities=not no_nlp))
+        options = CompareOptions(
+            entities=not no_nlp,
+            max_words=max_words,
+            limits=_limits(max_record_mb, max_file_mb, max_inflated_gb, max_inflation_ratio),
+        )
+        result = run_compare(a, b, options)
     if html is not None:
         from storytrace.report.html import write
 
@@ -104,12 +167,18 @@ def compare(
 def quotes(
     file: Annotated[str, typer.Argument(help="Article file (FILE#N picks a record) or text.")],
     as_json: Annotated[bool, typer.Option("--json", help="Print the quotes as JSON.")] = False,
+    max_record_mb: MaxRecordMb = 10,
+    max_file_mb: MaxFileMb = 256,
+    max_inflated_gb: MaxInflatedGb = 64,
+    max_inflation_ratio: MaxInflationRatio = 200,
 ) -> None:
     """Every quote in one article: speaker, cue, direct or indirect."""
     from storytrace.ingest import load_article
     from storytrace.nlp.quotes import extract_quotes
 
-    article = load_article(file)
+    article = load_article(
+        file, _limits(max_record_mb, max_file_mb, max_inflated_gb, max_inflation_ratio)
+    )
     found = extract_quotes(article.text)
     if as_json:
         _print_json({"article": article.id, "quotes": [q.to_dict() for q in found]})
@@ -194,6 +263,10 @@ def ingest(
     outlet_field: Annotated[
         str | None, typer.Option("--outlet-field", help="JSONL/CSV column holding the outlet.")
     ] = None,
+    max_record_mb: MaxRecordMb = 10,
+    max_file_mb: MaxFileMb = 256,
+    max_inflated_gb: MaxInflatedGb = 64,
+    max_inflation_ratio: MaxInflationRatio = 200,
     as_json: Annotated[bool, typer.Option("--json", help="Print the summary as JSON.")] = False,
 ) -> None:
     """Store articles from files; the same content is stored once; rerun to resume."""
@@ -206,6 +279,7 @@ def ingest(
     fields = FieldMap().prefer(
         text=text_field, title=title_field, published=date_field, url=url_field, outlet=outlet_field
     )
+    limits = _limits(max_record_mb, max_file_mb, max_inflated_gb, max_inflation_ratio)
     files, bad = expand_paths(paths)
     summary = IngestSummary(rejected=list(bad))
     with _open(db, create=True) as store:
@@ -213,7 +287,15 @@ def ingest(
             for arg, reason in bad:
                 store.add_rejection(arg, reason)
         with _progress("ingesting files", len(files)) as advance:
-            run_ingest(store, files, fields=fields, fmt=fmt, progress=advance, summary=summary)
+            run_ingest(
+                store,
+                files,
+                fields=fields,
+                fmt=fmt,
+                progress=advance,
+                summary=summary,
+                limits=limits,
+            )
         total = store.count()
     if as_json:
         _print_json(
@@ -222,21 +304,27 @@ def ingest(
                 "unchanged_files": summary.unchanged,
                 "added": summary.added,
                 "duplicates": summary.duplicates,
+                "resumed": summary.resumed,
                 "rejected": [{"source": s, "reason": r} for s, r in summary.rejected],
                 "articles_in_store": total,
                 "db": str(db),
             }
         )
     else:
+        resumed = (
+            f", {summary.resumed} already stored by an interrupted run" if summary.resumed else ""
+        )
         out.print(
-            f"{summary.added} added, {summary.duplicates} skipped as duplicates, "
+            f"{summary.added} added, {summary.duplicates} skipped as duplicates{resumed}, "
             f"{len(summary.rejected)} rejected, {summary.unchanged} unchanged files skipped; "
-            f"{total} articles in {db}"
+            f"{total} articles in {db}",
+            markup=False,
+            soft_wrap=True,
         )
         for source, reason in summary.rejected[:50]:
-            out.print(f"  rejected {source}: {reason}", markup=False)
+            err.print(f"  rejected {source}: {reason}", markup=False)
         if len(summary.rejected) > 50:
-            out.print(
+            err.print(
                 f"  … and {len(summary.rejected) - 50} more (see `storytrace export --table rejections`)"
             )
     if summary.failed:

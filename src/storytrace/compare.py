@@ -16,6 +16,8 @@ from pathlib import Path
 import numpy as np
 
 from storytrace.align import AlignOptions, align
+from storytrace.errors import InputError
+from storytrace.ingest.limits import DEFAULT_LIMITS, Limits
 from storytrace.model import Article, Entity, Passage, Quote
 from storytrace.similarity import (
     Similarity,
@@ -39,6 +41,19 @@ class CompareOptions:
     entities: bool = True
     head_words: int = 150
     chunk_words: int = 200
+    # Longest article compared, in words: alignment and parsing grow with length, and two
+    # book-length inputs would run for minutes. News articles stay far below it.
+    max_words: int = 30_000
+    limits: Limits = DEFAULT_LIMITS  # how much reading a file or record may cost
+
+    def check_length(self, article: Article, name: str) -> None:
+        """Refuse an article over ``max_words``, naming the option that raises the budget."""
+        words = len(article.text.split())
+        if words > self.max_words:
+            raise InputError(
+                f"article {name} has {words:,} words; compare reads at most {self.max_words:,} "
+                "(raise with --max-words)"
+            )
 
 
 class VectorCache:
@@ -383,7 +398,10 @@ def compare(
     """Compare two articles (paths, "path#N", texts or Articles)."""
     from storytrace.ingest import load_article
 
-    article_a, article_b = load_article(a), load_article(b)
+    options = options or CompareOptions()
+    article_a, article_b = load_article(a, options.limits), load_article(b, options.limits)
+    options.check_length(article_a, "A")
+    options.check_length(article_b, "B")
     evidence = gather_evidence(article_a, article_b, options)
     similarity = combine(evidence.values, evidence.details)
     return Comparison(

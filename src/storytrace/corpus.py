@@ -18,6 +18,8 @@ from pathlib import Path
 
 from storytrace.engine import run_stage
 from storytrace.errors import InputError
+from storytrace.ingest.limits import DEFAULT_LIMITS, Limits
+from storytrace.ingest.load import display_path, special_kind
 from storytrace.ingest.outlet import domain_from_path, domain_of
 from storytrace.model import Article, Rejected, Story
 from storytrace.store.db import Store
@@ -35,6 +37,7 @@ class IngestSummary:
     unchanged: int = 0
     added: int = 0
     duplicates: int = 0
+    resumed: int = 0  # records stored by an earlier, interrupted read of the same file
     rejected: list[tuple[str, str]] = field(default_factory=list)
 
     @property
@@ -43,47 +46,102 @@ class IngestSummary:
 
 
 def expand_paths(args: Iterable[str]) -> tuple[list[Path], list[tuple[str, str]]]:
-    """Files named by arguments (files, folders searched recursively, globs), and bad arguments."""
+    """Files named by arguments (files, folders searched recursively, globs), and bad ones.
+
+    Named pipes, devices and sockets are listed as bad without being opened: reading a
+    FIFO would wait forever. Hidden files and folders inside a folder are skipped, and
+    symbolic links to folders are not followed (a link loop would never end).
+    """
     files: list[Path] = []
     bad: list[tuple[str, str]] = []
     for arg in args:
         path = Path(arg)
-        if path.is_file():
+        kind = _special(path)
+        if kind is not None:
+            bad.append(
+                (display_path(arg), f"{kind}, not a regular file; refused without reading it")
+            )
+        elif path.is_file():
             files.append(path)
         elif path.is_dir():
-            found = sorted(
-                p
-                for p in path.rglob("*")
-                if p.is_file()
-                and not any(part.startswith(".") for part in p.relative_to(path).parts)
-            )
-            if not found:
-                bad.append((arg, "folder holds no files"))
+            found, odd = _walk(path)
+            bad.extend(odd)
+            if not found and not odd:
+                bad.append((display_path(arg), "folder holds no files"))
             files.extend(found)
         elif any(ch in arg for ch in "*?["):
             matches = glob.glob(arg, recursive=True)  # noqa: PTH207 - absolute patterns too
             found = sorted(Path(p) for p in matches if Path(p).is_file())
             if not found:
-                bad.append((arg, "pattern matches no files"))
+                bad.append((display_path(arg), "pattern matches no files"))
             files.extend(found)
         else:
-            bad.append((arg, "no such file or folder"))
+            bad.append((display_path(arg), "no such file or folder"))
     return list(dict.fromkeys(files)), bad
 
 
+def _special(path: Path) -> str | None:
+    try:
+        return special_kind(path.stat().st_mode)
+    except OSError:
+        return None
+
+
+def _walk(folder: Path) -> tuple[list[Path], list[tuple[str, str]]]:
+    """Regular files under ``folder`` in name order, and its special files as refusals."""
+    found: list[Path] = []
+    odd: list[tuple[str, str]] = []
+    for root, dirs, names in os.walk(folder, followlinks=False):
+        dirs[:] = sorted(d for d in dirs if not d.startswith("."))
+        for name in sorted(names):
+            if name.startswith("."):
+                continue
+            path = Path(root) / name
+            kind = _special(path)
+            if kind is not None:
+                odd.append(
+                    (display_path(path), f"{kind}, not a regular file; refused without reading it")
+                )
+            elif path.is_file():
+                found.append(path)
+    return sorted(found), odd
+
+
 def _records(
-    path: Path, fields: object, fmt: str | None, workers: int = 1
+    path: Path, fields: object, fmt: str | None, workers: int, limits: Limits
 ) -> Iterator[Article | Rejected]:
+    """Every record of one file; whatever stops the reader becomes a rejection of the file.
+
+    Records yielded before the failure are kept: a truncated archive still gives what it
+    holds. A file that yields nothing at all is itself rejected, so an unreadable WARC
+    never passes as an empty success.
+    """
     from storytrace.ingest import read_path
 
+    name = display_path(path)
+    count = 0
     try:
-        yield from read_path(path, fmt=fmt, fields=fields, workers=workers)  # type: ignore[arg-type]
+        for item in read_path(path, fmt=fmt, fields=fields, workers=workers, limits=limits):  # type: ignore[arg-type]
+            count += 1
+            yield item
     except InputError as exc:
+        count += 1
         message = str(exc)
-        prefix = f"{path}: "
-        yield Rejected(str(path), message[len(prefix) :] if message.startswith(prefix) else message)
+        yield Rejected(name, message.removeprefix(f"{name}: "))
     except OSError as exc:  # vanished or unreadable mid-run
-        yield Rejected(str(path), f"cannot read file ({exc.strerror or exc})")
+        count += 1
+        yield Rejected(name, f"cannot read file ({exc.strerror or exc})")
+    except RecursionError:
+        count += 1
+        yield Rejected(name, "reader stopped: data nested too deeply")
+    except Exception as exc:  # one file must never stop an ingest
+        count += 1
+        detail = " ".join(str(exc).split())[:160]
+        yield Rejected(
+            name, f"reader stopped after {count - 1} records ({type(exc).__name__}: {detail})"
+        )
+    if count == 0:
+        yield Rejected(name, "no article or record found in the file")
 
 
 def ingest(
@@ -94,37 +152,45 @@ def ingest(
     progress: Progress | None = None,
     summary: IngestSummary | None = None,
     workers: int | None = None,
+    limits: Limits | None = None,
 ) -> IngestSummary:
     """Read every file into the store; already stored content is counted, not stored again.
 
     Big JSONL files are parsed by ``workers`` processes while this one writes the store.
+    Only the store's own failures (disk full, a corrupt database) stop the run, as a
+    StoreError; everything wrong with an input is a rejection.
     """
     summary = summary or IngestSummary()
+    limits = limits or DEFAULT_LIMITS
     for path in files:
         summary.files += 1
+        name = display_path(path)
         try:
             stat = path.stat()
         except OSError as exc:
-            summary.rejected.append((str(path), f"cannot read file ({exc.strerror or exc})"))
+            summary.rejected.append((name, f"cannot read file ({exc.strerror or exc})"))
             with store.transaction():
-                store.add_rejection(str(path), summary.rejected[-1][1])
+                store.add_rejection(name, summary.rejected[-1][1])
             continue
-        key = str(path.resolve())
+        key = display_path(path.resolve())
         if store.file_done(key, stat.st_size, stat.st_mtime):
             summary.unchanged += 1
+            summary.rejected.extend(store.file_rejections(key))  # still refused: say so again
             if progress:
                 progress(1)
             continue
+        with store.transaction():  # a changed or interrupted file: its reasons come anew
+            store.forget_file_rejections(key)
         pending: list[Article | Rejected] = []
         records = 0
         parsers = (workers or cpu_workers()) if stat.st_size >= POOL_MIN_BYTES else 1
-        for item in _records(path, fields, fmt, parsers):
+        for item in _records(path, fields, fmt, parsers, limits):
             records += 1
             pending.append(item)
             if len(pending) >= BATCH:
-                _commit(store, pending, summary)
+                _commit(store, pending, summary, key)
                 pending = []
-        _commit(store, pending, summary, done=(key, stat.st_size, stat.st_mtime, records))
+        _commit(store, pending, summary, key, done=(key, stat.st_size, stat.st_mtime, records))
         if progress:
             progress(1)
     return summary
@@ -134,16 +200,22 @@ def _commit(
     store: Store,
     items: list[Article | Rejected],
     summary: IngestSummary,
+    file: str,
     done: tuple[str, int, float, int] | None = None,
 ) -> None:
     with store.transaction():
         for item in items:
             if isinstance(item, Rejected):
-                store.add_rejection(item.source, item.reason)
+                store.add_rejection(item.source, item.reason, file)
                 summary.rejected.append((item.source, item.reason))
                 continue
-            if store.has_article(item.id):
-                summary.duplicates += 1
+            stored_from = store.article_source(item.id)
+            if stored_from is not None:
+                # the same record stored by an interrupted read of this file is no duplicate
+                if stored_from == item.source:
+                    summary.resumed += 1
+                else:
+                    summary.duplicates += 1
                 continue
             record_id = dict(item.meta).get("record_id")
             if record_id is not None:
@@ -151,7 +223,7 @@ def _commit(
                 owner = store.record_owner(record_id)
                 if owner is not None and owner != item.id:
                     reason = f"record id {record_id!r} already stored with different text"
-                    store.add_rejection(item.source or "?", reason)
+                    store.add_rejection(item.source or "?", reason, file)
                     summary.rejected.append((item.source or "?", reason))
                     continue
             domain = domain_of(item.url) or domain_from_path(item.source)

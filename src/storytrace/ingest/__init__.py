@@ -10,34 +10,51 @@ import re
 from pathlib import Path
 
 from storytrace.errors import InputError
+from storytrace.ingest.limits import DEFAULT_LIMITS, Limits
+from storytrace.ingest.load import display_path
 from storytrace.ingest.readers import FORMATS, detect_format, read_path
 from storytrace.ingest.records import FieldMap
 from storytrace.model import Article, Rejected
 
-__all__ = ["FORMATS", "FieldMap", "detect_format", "load_article", "read_path"]
+__all__ = [
+    "DEFAULT_LIMITS",
+    "FORMATS",
+    "FieldMap",
+    "Limits",
+    "detect_format",
+    "load_article",
+    "read_path",
+]
 
 _RECORD_SUFFIX = re.compile(r"^(.*)#(\d+)$")
 
 
-def _from_file(path: Path, record: int | None) -> Article:
-    items = list(read_path(path))
-    articles = [item for item in items if isinstance(item, Article)]
+def _from_file(path: Path, record: int | None, limits: Limits) -> Article:
+    """Record ``record`` (from 1) of the file, or its only article; read only as far as needed."""
+    items = read_path(path, limits=limits)
     if record is not None:
-        if not 1 <= record <= len(items):
-            raise InputError(f"{path}: has {len(items)} records, no #{record}")
-        chosen = items[record - 1]
-        if isinstance(chosen, Rejected):
-            raise InputError(f"{chosen.source}: {chosen.reason}")
-        return chosen
-    if len(articles) == 1 and len(items) == 1:
-        return articles[0]
-    if not articles:
-        reason = items[0].reason if items and isinstance(items[0], Rejected) else "no article found"
-        raise InputError(f"{path}: {reason}")
-    raise InputError(f"{path}: holds {len(items)} records; pick one as {path}#N (1..{len(items)})")
+        seen = 0
+        for seen, chosen in enumerate(items, 1):
+            if seen == record:
+                if isinstance(chosen, Rejected):
+                    raise InputError(f"{chosen.source}: {chosen.reason}")
+                return chosen
+        raise InputError(f"{display_path(path)}: has {seen} records, no #{record}")
+    first = next(items, None)
+    second = next(items, None)
+    if second is not None:
+        total = 2 + sum(1 for _ in items)
+        raise InputError(
+            f"{display_path(path)}: holds {total} records; pick one as {display_path(path)}#N "
+            f"(N from 1 to {total})"
+        )
+    if isinstance(first, Article):
+        return first
+    reason = first.reason if isinstance(first, Rejected) else "no article found"
+    raise InputError(f"{display_path(path)}: {reason}")
 
 
-def load_article(value: str | Path | Article) -> Article:
+def load_article(value: str | Path | Article, limits: Limits = DEFAULT_LIMITS) -> Article:
     """One Article from a path (``feed.xml#3`` picks a record), a text, or an Article.
 
     A string that names an existing file is read as that file; any other string with a
@@ -48,16 +65,16 @@ def load_article(value: str | Path | Article) -> Article:
     if isinstance(value, Path):
         match = _RECORD_SUFFIX.match(str(value))
         if not value.exists() and match and Path(match.group(1)).exists():
-            return _from_file(Path(match.group(1)), int(match.group(2)))
-        return _from_file(value, None)
+            return _from_file(Path(match.group(1)), int(match.group(2)), limits)
+        return _from_file(value, None, limits)
     text = str(value)
     looks_like_path = "\n" not in text and len(text) < 4096
     if looks_like_path:
         if Path(text).exists():
-            return _from_file(Path(text), None)
+            return _from_file(Path(text), None, limits)
         match = _RECORD_SUFFIX.match(text)
         if match and Path(match.group(1)).exists():
-            return _from_file(Path(match.group(1)), int(match.group(2)))
+            return _from_file(Path(match.group(1)), int(match.group(2)), limits)
         if len(text.split()) < 3:
             raise InputError(f"{text}: no such file")
     from storytrace.ingest.plaintext import parse_plaintext

@@ -285,10 +285,16 @@ def extract_main_text(html: str, url: str | None = None) -> Any:
     )
 
 
-def parse_html(html: str, source: str | None = None) -> Article:
-    """An Article from one HTML page; InputError when the page holds no article text."""
+def parse_html(html: str, source: str | None = None, url: str | None = None) -> Article:
+    """An Article from one HTML page; InputError when the page holds no article text.
+
+    ``url`` is where the page was fetched from (a WARC record's target), used when the
+    page does not name its own canonical address.
+    """
     html = without_xml_declaration(html)
     page, headings = _read_page(html)
+    if url and not page.get("url"):
+        page["url"] = url
     document = extract_main_text(html, page.get("url"))
     text = to_paragraphs(getattr(document, "text", None) or "") if document is not None else ""
     if len(text.split()) < MIN_ARTICLE_WORDS:

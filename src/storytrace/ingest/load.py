@@ -1,159 +1,248 @@
-"""Turn a path into text safely: existence, size, binary data and encodings are checked here.
+"""Open untrusted files within budgets: regular files only, bounded decompression, bounded lines.
 
 Every refusal is an InputError whose message names the file and what is wrong with it, so the
-CLI can print it on one line.
+CLI can print it on one line. Nothing here reads a whole file unless a cap allows it:
+
+- ``open_file`` refuses anything that is not a regular file (a FIFO would block the reader
+  forever, a device could be endless) without waiting on it: the file is opened
+  non-blocking and checked with ``fstat`` before a byte is read.
+- ``open_inflated`` undoes gzip, bzip2 or xz as it is read and stops at the decompressed
+  budget or at an inflation ratio no real text reaches (a decompression bomb).
+- ``read_document`` reads one article file under the record cap; ``iter_lines`` yields the
+  lines of a container with each line capped, an over-long line skipped without keeping it.
 """
 
 from __future__ import annotations
 
-import codecs
+import bz2
 import gzip
+import io
+import lzma
+import os
+import stat
 import zlib
 from collections.abc import Iterator
 from pathlib import Path
+from typing import BinaryIO
 
 from storytrace.errors import InputError
+from storytrace.ingest.encoding import declared_charset, decode, looks_binary
+from storytrace.ingest.limits import DEFAULT_LIMITS, Limits, size_text
 
-MAX_DOCUMENT_BYTES = 10 * 1024 * 1024  # one article: beyond this it is not an article
 _SNIFF = 8192
+_PIECE = 1 << 20  # decompressed bytes produced between two checks of the budget
+_COMPRESSED = ((b"\x1f\x8b", "gzip"), (b"BZh", "bzip2"), (b"\xfd7zXZ\x00", "xz"))
+_CORRUPT = (OSError, EOFError, zlib.error, lzma.LZMAError, ValueError)
+_KINDS = {
+    stat.S_IFIFO: "a named pipe (FIFO)",
+    stat.S_IFCHR: "a character device",
+    stat.S_IFBLK: "a block device",
+    stat.S_IFSOCK: "a socket",
+}
 
 
-def read_bytes(path: str | Path, limit: int | None = MAX_DOCUMENT_BYTES) -> bytes:
-    """The raw bytes of ``path``, refusing what cannot be an article file.
+def display_path(path: str | Path) -> str:
+    """The path as text that any store or terminal can hold.
 
-    ``limit`` caps the size in bytes (None for containers such as JSONL or WARC, which are
-    streamed). A gzip file is decompressed, under the same cap.
+    File names are bytes on POSIX; Python keeps undecodable ones as lone surrogates, which
+    UTF-8 (SQLite, JSON, a terminal) refuses. They are shown as ``\\xff`` escapes instead.
     """
-    path = Path(path)
-    if not path.exists():
-        raise InputError(f"{path}: no such file")
-    if path.is_dir():
-        raise InputError(
-            f"{path}: is a directory, not a file (use `storytrace ingest` for folders)"
-        )
-    if not path.is_file():
-        raise InputError(f"{path}: not a regular file")
-    size = path.stat().st_size
-    if limit is not None and size > limit:
-        raise InputError(
-            f"{path}: {size / 1e6:.1f} MB is too large for one article (limit {limit / 1e6:.0f} MB)"
-        )
+    text = os.fspath(path)
     try:
-        data = path.read_bytes()
+        text.encode("utf-8")
+    except UnicodeEncodeError:
+        return os.fsencode(text).decode("utf-8", errors="backslashreplace")
+    return text
+
+
+def special_kind(mode: int) -> str | None:
+    """What a non-regular, non-directory file is ("a named pipe (FIFO)"), or None."""
+    if stat.S_ISREG(mode) or stat.S_ISDIR(mode):
+        return None
+    return _KINDS.get(stat.S_IFMT(mode), "not a regular file")
+
+
+def check_regular(path: Path) -> os.stat_result:
+    """The file's stat when it is a regular file; InputError naming what it is otherwise."""
+    name = display_path(path)
+    try:
+        info = path.stat()
+    except FileNotFoundError:
+        raise InputError(f"{name}: no such file") from None
     except OSError as exc:
-        raise InputError(f"{path}: cannot read ({exc.strerror or exc})") from exc
-    if data[:2] == b"\x1f\x8b":
-        data = _gunzip(data, path, limit)
+        raise InputError(f"{name}: cannot read ({exc.strerror or exc})") from None
+    if stat.S_ISDIR(info.st_mode):
+        raise InputError(
+            f"{name}: is a directory, not a file (use `storytrace ingest` for folders)"
+        )
+    kind = special_kind(info.st_mode)
+    if kind is not None:
+        raise InputError(f"{name}: {kind}, not a regular file; refused without reading it")
+    return info
+
+
+def open_file(path: Path) -> BinaryIO:
+    """A regular file opened for reading, checked on the open descriptor itself."""
+    check_regular(path)
+    name = display_path(path)
+    try:
+        fd = os.open(path, os.O_RDONLY | getattr(os, "O_NONBLOCK", 0) | getattr(os, "O_CLOEXEC", 0))
+    except OSError as exc:
+        raise InputError(f"{name}: cannot read ({exc.strerror or exc})") from None
+    kind = special_kind(os.fstat(fd).st_mode)
+    if kind is not None:  # swapped for a FIFO between the stat and the open
+        os.close(fd)
+        raise InputError(f"{name}: {kind}, not a regular file; refused without reading it")
+    if hasattr(os, "set_blocking"):
+        os.set_blocking(fd, True)
+    return os.fdopen(fd, "rb")
+
+
+def compression_of(head: bytes) -> str | None:
+    """ "gzip", "bzip2", "xz" or None, from a file's first bytes."""
+    for magic, kind in _COMPRESSED:
+        if head.startswith(magic):
+            return kind
+    return None
+
+
+class _Budgeted(io.RawIOBase):
+    """Decompressed bytes that stop at the caps of ``Limits``."""
+
+    def __init__(
+        self, inner: BinaryIO, raw: BinaryIO, limits: Limits, name: str, kind: str
+    ) -> None:
+        self.inner, self.raw, self.limits, self.name, self.kind = inner, raw, limits, name, kind
+        self.total = 0
+
+    def readable(self) -> bool:
+        return True
+
+    def readinto(self, buffer: memoryview) -> int:  # type: ignore[override]
+        try:  # one decompression step at a time: a larger read would drop the bytes it
+            # gathered when the stream turns out damaged further on
+            piece = self.inner.read1(min(len(buffer), _PIECE))  # type: ignore[attr-defined]
+        except _CORRUPT as exc:
+            raise InputError(f"{self.name}: corrupt {self.kind} data ({exc})") from None
+        n = len(piece)
+        memoryview(buffer)[:n] = piece
+        self.total += n
+        limits = self.limits
+        if self.total > limits.max_inflated_bytes:
+            raise InputError(
+                f"{self.name}: expands past {size_text(limits.max_inflated_bytes)} once "
+                "decompressed (raise with --max-inflated-gb)"
+            )
+        if self.total > limits.ratio_floor_bytes:
+            packed = max(self.raw.tell(), 1)
+            if self.total > limits.max_inflation_ratio * packed:
+                raise InputError(
+                    f"{self.name}: {size_text(packed)} expands more than "
+                    f"{limits.max_inflation_ratio:.0f}-fold, a decompression bomb "
+                    "(raise with --max-inflation-ratio)"
+                )
+        return n
+
+    def close(self) -> None:
+        try:
+            self.inner.close()
+        finally:
+            self.raw.close()
+            super().close()
+
+
+def open_inflated(path: Path, limits: Limits = DEFAULT_LIMITS) -> BinaryIO:
+    """The file's bytes, decompressed on the fly when it is gzip, bzip2 or xz."""
+    raw = open_file(path)
+    head = raw.read(8)
+    raw.seek(0)
+    kind = compression_of(head)
+    if kind is None:
+        return raw
+    opener = {"gzip": gzip.GzipFile, "bzip2": bz2.BZ2File, "xz": lzma.LZMAFile}[kind]
+    inner = opener(fileobj=raw, mode="rb") if kind == "gzip" else opener(raw, mode="rb")
+    return io.BufferedReader(_Budgeted(inner, raw, limits, display_path(path), kind), 1 << 16)
+
+
+def read_capped(path: Path, cap: int, option: str, limits: Limits = DEFAULT_LIMITS) -> bytes:
+    """The whole (decompressed) file when it fits ``cap``; refused naming ``option`` if not."""
+    name = display_path(path)
+    pieces, size = [], 0
+    with open_inflated(path, limits) as handle:
+        while size <= cap and (piece := handle.read(min(_PIECE, cap + 1 - size))):
+            pieces.append(piece)
+            size += len(piece)
+    data = b"".join(pieces)
+    if len(data) > cap:
+        raise InputError(f"{name}: larger than {size_text(cap)} (raise with {option})")
     if not data.strip():
-        raise InputError(f"{path}: the file is empty")
+        raise InputError(f"{name}: the file is empty")
     return data
 
 
-def _gunzip(data: bytes, path: Path, limit: int | None) -> bytes:
-    try:
-        out = gzip.decompress(data) if limit is None else _bounded_gunzip(data, limit)
-    except (OSError, EOFError, zlib.error) as exc:
-        raise InputError(f"{path}: corrupt gzip data ({exc})") from exc
-    return out
-
-
-def _bounded_gunzip(data: bytes, limit: int) -> bytes:
-    inflater = zlib.decompressobj(wbits=31)
-    out = inflater.decompress(data, limit + 1)
-    if len(out) > limit:
-        raise OSError(f"more than {limit / 1e6:.0f} MB once decompressed")
-    if not inflater.eof:
-        raise EOFError("truncated")
-    return out
-
-
-def looks_binary(data: bytes) -> bool:
-    """NUL bytes or many control characters near the start: not a text format."""
-    head = data[:_SNIFF]
-    if head.startswith((codecs.BOM_UTF16_LE, codecs.BOM_UTF16_BE)):
-        return False
-    if b"\x00" in head:
-        return True
-    controls = sum(1 for byte in head if byte < 32 and byte not in (9, 10, 12, 13, 27))
-    return controls > len(head) * 0.05
-
-
-def decode(data: bytes, source: str = "input") -> str:
-    """Bytes to text: a BOM wins, then strict UTF-8, then the best guess, then cp1252.
-
-    Invalid UTF-8 is common in scraped archives (cp1252 pages saved as UTF-8); falling back
-    to a guess keeps the text instead of refusing the file.
-    """
+def read_document(path: Path, limits: Limits = DEFAULT_LIMITS) -> bytes:
+    """One article file's bytes, under the record cap (decompressed when compressed)."""
+    data = read_capped(path, limits.max_record_bytes, "--max-record-mb", limits)
     if looks_binary(data):
-        raise InputError(f"{source}: binary data, not text, HTML or JSON")
-    for bom, encoding in (
-        (codecs.BOM_UTF8, "utf-8-sig"),
-        (codecs.BOM_UTF16_LE, "utf-16"),
-        (codecs.BOM_UTF16_BE, "utf-16"),
-    ):
-        if data.startswith(bom):
-            return data.decode(encoding, errors="replace")
-    try:
-        return data.decode("utf-8")
-    except UnicodeDecodeError:
-        pass
-    from charset_normalizer import from_bytes
-
-    best = from_bytes(data[:1_000_000]).best()
-    if best is not None and best.encoding:
-        try:
-            return data.decode(best.encoding, errors="replace")
-        except LookupError:
-            pass
-    return data.decode("cp1252", errors="replace")
+        raise InputError(f"{display_path(path)}: binary data, not text, HTML or JSON")
+    return data
 
 
-def read_text(path: str | Path, limit: int | None = MAX_DOCUMENT_BYTES) -> str:
-    """``read_bytes`` then ``decode``."""
-    return decode(read_bytes(path, limit), str(path))
+def read_text(path: Path, limits: Limits = DEFAULT_LIMITS, html: bool = False) -> str:
+    """``read_document`` then ``decode``; an HTML page's declared charset is tried first."""
+    data = read_document(path, limits)
+    return decode(data, declared_charset(data) if html else None)
 
 
-def stream_lines(path: str | Path) -> Iterator[str]:
-    """The lines of a line-oriented container (JSONL), read and decoded one at a time.
+def head_bytes(path: Path, limits: Limits = DEFAULT_LIMITS) -> bytes:
+    """The first few kilobytes of the file, decompressed, for sniffing its format.
 
-    A JSONL archive can be larger than memory, so it is never read whole. Each line is
-    UTF-8 (as JSON Lines requires) or, failing that, cp1252; a gzip file is decompressed as
-    it is read, and a corrupt or truncated gzip stream ends the file with an InputError
-    after the lines before the damage.
+    Damage further on is the reader's to report (it keeps the records before it), so a
+    decompression error here only ends the head early.
     """
-    path = Path(path)
-    head = _checked_head(path)
-    if looks_binary(head):
-        raise InputError(f"{path}: binary data, not text, HTML or JSON")
-    opener = gzip.open if head[:2] == b"\x1f\x8b" else open
-    try:
-        with opener(path, "rb") as handle:
-            for n, raw in enumerate(handle):
-                if n == 0 and raw.startswith(codecs.BOM_UTF8):
-                    raw = raw[len(codecs.BOM_UTF8) :]
-                try:
-                    yield raw.decode("utf-8")
-                except UnicodeDecodeError:
-                    yield raw.decode("cp1252", errors="replace")
-    except (EOFError, zlib.error, gzip.BadGzipFile) as exc:
-        raise InputError(f"{path}: corrupt gzip data ({exc})") from exc
-
-
-def _checked_head(path: Path) -> bytes:
-    """The first bytes (decompressed when gzip), after the checks ``read_bytes`` makes."""
-    if not path.is_file():
-        read_bytes(path)  # raises the right one-line error
-    with path.open("rb") as handle:
-        head = handle.read(_SNIFF)
-    if head[:2] == b"\x1f\x8b":
+    head = b""
+    with open_inflated(path, limits) as handle:
         try:
-            with gzip.open(path, "rb") as inner:
-                unpacked = inner.read(_SNIFF)
-        except (OSError, EOFError, zlib.error) as exc:
-            raise InputError(f"{path}: corrupt gzip data ({exc})") from exc
-        if not unpacked.strip():
-            raise InputError(f"{path}: the file is empty")
-        return head[:2] + unpacked  # keeps the gzip mark for the caller
-    if not head.strip():
-        raise InputError(f"{path}: the file is empty")
+            while len(head) < _SNIFF and (piece := handle.read1(_SNIFF - len(head))):
+                head += piece
+        except InputError:
+            pass
     return head
+
+
+def iter_lines(path: Path, limits: Limits = DEFAULT_LIMITS) -> Iterator[bytes | int]:
+    """Each line of the file, or the byte length of a line over the record cap.
+
+    An over-long line is read through in pieces and never held whole, so a 2 GB line costs
+    time, not memory. A UTF-8 mark on the first line is dropped.
+    """
+    cap = limits.max_record_bytes
+    name = display_path(path)
+    with open_inflated(path, limits) as handle:
+        head = handle.peek(_SNIFF)[:_SNIFF] if hasattr(handle, "peek") else b""
+        if not head.strip():
+            raise InputError(f"{name}: the file is empty")
+        if looks_binary(head):
+            raise InputError(f"{name}: binary data, not text, HTML or JSON")
+        first = True
+        while line := handle.readline(cap + 1):
+            if first and line.startswith(b"\xef\xbb\xbf"):
+                line = line[3:]
+            first = False
+            if len(line) > cap and not line.endswith(b"\n"):
+                size = len(line)
+                while piece := handle.readline(1 << 20):
+                    size += len(piece)
+                    if piece.endswith(b"\n"):
+                        break
+                yield size
+                continue
+            yield line
+
+
+def decode_line(raw: bytes) -> str:
+    """A line of a JSON Lines file: UTF-8 as the format requires, else the usual guesses."""
+    try:
+        return raw.decode("utf-8")
+    except UnicodeDecodeError:
+        return decode(raw)

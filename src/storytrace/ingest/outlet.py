@@ -11,9 +11,12 @@ _DOMAIN = re.compile(r"^(?:[a-z0-9](?:[a-z0-9-]*[a-z0-9])?\.)+[a-z]{2,}$", re.I)
 
 def domain_of(url: str | None) -> str | None:
     """ "https://www.harbortribune.example/news/..." -> "harbortribune.example"."""
-    if not url:
+    if not url or not isinstance(url, str):
         return None
-    host = urlsplit(url if "//" in url else f"//{url}").hostname or ""
+    try:  # a malformed URL ("http://[oops/x", "http://\u2100.com/") names no domain
+        host = urlsplit(url if "//" in url else f"//{url}").hostname or ""
+    except ValueError:
+        return None
     host = host.lower().removeprefix("www.")
     return host if _DOMAIN.match(host) else None
 

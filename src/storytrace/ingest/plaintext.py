@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from storytrace.errors import InputError
 from storytrace.ingest.chrome import Chrome, split_title, strip_chrome
 from storytrace.ingest.language import guess_language
 from storytrace.ingest.outlet import domain_from_path
@@ -32,7 +33,13 @@ def build_article(
     domain: str | None = None,
     meta: dict[str, str] | None = None,
 ) -> Article:
-    """Assemble an Article, letting explicit fields win over what the chrome said."""
+    """Assemble an Article, letting explicit fields win over what the chrome said.
+
+    An article needs a body: text that was all page furniture (a lone date line, a
+    breadcrumb) is refused here, so no reader can store an empty article.
+    """
+    if not text.strip():
+        raise InputError("no article text (what is there is page furniture only)")
     chrome = chrome or Chrome()
     fields = {**chrome.meta, **(meta or {})}
     if domain:

@@ -11,13 +11,14 @@ from __future__ import annotations
 
 import codecs
 import io
-import zlib
 from collections.abc import Iterator
 from pathlib import Path
 
 from storytrace.errors import InputError
 from storytrace.ingest import load
-from storytrace.ingest.records import FieldMap, read_csv, read_json, read_jsonl
+from storytrace.ingest.encoding import decode, guess_codec, utf16_without_bom
+from storytrace.ingest.limits import DEFAULT_LIMITS, Limits
+from storytrace.ingest.records import FieldMap, guarded, read_csv, read_json, read_jsonl
 from storytrace.model import Article, Rejected
 
 SINGLE = ("text", "html")
@@ -45,7 +46,9 @@ FORMATS = ("text", "html", "json", "jsonl", "csv", "feed", "warc")
 
 def _inner_name(path: Path) -> str:
     name = path.name.lower()
-    return name[:-3] if name.endswith(".gz") else name
+    for suffix in (".gz", ".bz2", ".xz"):
+        name = name.removesuffix(suffix)
+    return name
 
 
 def sniff(head: bytes) -> str:
@@ -76,83 +79,81 @@ def detect_format(path: Path, head: bytes) -> str:
             if fmt == "feed" and sniff(head) != "feed":
                 return sniff(head)
             return fmt
-    if name.endswith(".warc.gz"):
-        return "warc"
     return sniff(head)
 
 
-def _utf16(path: Path) -> bool:
-    """A UTF-16 file (BOM) cannot be split into lines byte-wise: read it whole instead."""
-    with path.open("rb") as handle:
-        return handle.read(2) in (codecs.BOM_UTF16_LE, codecs.BOM_UTF16_BE)
-
-
-def _head(path: Path) -> bytes:
-    with path.open("rb") as handle:
-        head = handle.read(65536)
-    if head[:2] == b"\x1f\x8b":
-        try:  # only the start of the first member: a corrupt tail is the reader's business
-            return zlib.decompressobj(wbits=31).decompress(head, 4096)
-        except zlib.error as exc:
-            raise InputError(f"{path}: corrupt gzip data ({exc})") from exc
-    return head[:4096]
-
-
 def read_path(
-    path: str | Path, fmt: str | None = None, fields: FieldMap | None = None, workers: int = 1
+    path: str | Path,
+    fmt: str | None = None,
+    fields: FieldMap | None = None,
+    workers: int = 1,
+    limits: Limits = DEFAULT_LIMITS,
 ) -> Iterator[Article | Rejected]:
     """Every Article in one file (InputError when the file as a whole cannot be read).
 
-    ``workers`` > 1 parses a streamed JSONL file in a process pool.
+    ``workers`` > 1 parses a streamed JSONL file in a process pool. Nothing is read before
+    the file is known to be a regular file, and every read stays within ``limits``.
     """
     path = Path(path)
-    if not path.exists():
-        raise InputError(f"{path}: no such file")
-    if path.is_dir():
-        raise InputError(
-            f"{path}: is a directory, not a file (use `storytrace ingest` for folders)"
-        )
-    fmt = fmt or detect_format(path, _head(path))
+    load.check_regular(path)
+    source = load.display_path(path)
+    head = load.head_bytes(path, limits)
+    fmt = fmt or detect_format(path, head)
     if fmt not in FORMATS:
-        raise InputError(f"{path}: unknown format {fmt!r} (one of {', '.join(FORMATS)})")
-    source = str(path)
+        raise InputError(f"{source}: unknown format {fmt!r} (one of {', '.join(FORMATS)})")
     if fmt in SINGLE:
-        text = load.read_text(path)
-        if fmt == "html":
-            from storytrace.ingest.html import parse_html
-
-            try:
-                yield parse_html(text, source)
-            except InputError as exc:
-                raise InputError(f"{path}: {exc}") from exc
-        else:
-            from storytrace.ingest.plaintext import parse_plaintext
-
-            yield parse_plaintext(text, source)
+        yield guarded(source, lambda: _single(path, fmt, source, limits))
         return
     if fmt == "warc":
         from storytrace.ingest.warc import read_warc
 
-        yield from read_warc(path, source)
+        yield from read_warc(path, source, limits)
         return
-    if fmt == "jsonl" and not _utf16(path):
-        yield from read_jsonl(load.stream_lines(path), source, fields, workers)
+    if fmt == "csv":
+        yield from _csv(path, source, fields, head, limits)
         return
-    data = load.read_bytes(path, limit=None)
+    if fmt == "jsonl" and not head.startswith(_UTF16_MARKS) and not utf16_without_bom(head):
+        yield from read_jsonl(load.iter_lines(path, limits), source, fields, workers, limits)
+        return
+    data = load.read_capped(path, limits.max_whole_file_bytes, "--max-file-mb", limits)
     if fmt == "feed":
         from storytrace.ingest.feed import read_feed
 
-        yield from read_feed(data, source)
+        yield from read_feed(data, source, limits)
         return
-    text = load.decode(data, source)
-    if fmt == "jsonl":
-        yield from read_jsonl(io.StringIO(text), source, fields)
-    elif fmt == "json":
-        if sniff(data[:4096]) == "jsonl":
-            yield from read_jsonl(io.StringIO(text), source, fields)
-        else:
-            yield from read_json(text, source, fields)
+    if load.looks_binary(data):
+        raise InputError(f"{source}: binary data, not text, HTML or JSON")
+    text = decode(data)
+    if fmt == "jsonl" or sniff(data[:4096]) == "jsonl":
+        lines = (line.encode("utf-8") for line in io.StringIO(text))
+        yield from read_jsonl(lines, source, fields, 1, limits)
     else:
-        yield from read_csv(
-            text, source, fields, delimiter="\t" if path.name.lower().endswith(".tsv") else None
-        )
+        yield from read_json(text, source, fields, limits)
+
+
+_UTF16_MARKS = (codecs.BOM_UTF16_LE, codecs.BOM_UTF16_BE)
+
+
+def _single(path: Path, fmt: str, source: str, limits: Limits) -> Article:
+    text = load.read_text(path, limits, html=fmt == "html")
+    if fmt == "html":
+        from storytrace.ingest.html import parse_html
+
+        try:
+            return parse_html(text, source)
+        except InputError as exc:
+            raise InputError(f"{source}: {exc}") from exc
+    from storytrace.ingest.plaintext import parse_plaintext
+
+    return parse_plaintext(text, source)
+
+
+def _csv(
+    path: Path, source: str, fields: FieldMap | None, head: bytes, limits: Limits
+) -> Iterator[Article | Rejected]:
+    """CSV/TSV streamed row by row in the encoding its first kilobytes show."""
+    codec = guess_codec(head, final=False)
+    with load.open_inflated(path, limits) as handle:
+        text = io.TextIOWrapper(handle, encoding=codec, errors="replace", newline="")
+        tab = path.name.lower().removesuffix(".gz").endswith(".tsv")
+        yield from read_csv(text, source, fields, "\t" if tab else None, limits)

@@ -12,15 +12,17 @@ import ast
 import csv
 import functools
 import io
+import itertools
 import json
 import re
-import sys
-from collections.abc import Iterable, Iterator, Mapping
+from collections.abc import Callable, Iterable, Iterator, Mapping
 from dataclasses import dataclass, replace
 from typing import Any
 
 from storytrace.errors import InputError
 from storytrace.ingest.dates import parse_date
+from storytrace.ingest.limits import DEFAULT_LIMITS, Limits, size_text
+from storytrace.ingest.load import decode_line
 from storytrace.ingest.outlet import domain_from_path, domain_of
 from storytrace.ingest.paragraphs import to_paragraphs
 from storytrace.ingest.plaintext import build_article
@@ -92,6 +94,39 @@ def _pick(record: Mapping[str, Any], names: tuple[str, ...]) -> Any:
     return None
 
 
+def _scalar(value: Any) -> str | None:
+    """A field that must be one string (a url, a language): the first string it holds."""
+    if isinstance(value, list):
+        value = next(
+            (v for v in value if isinstance(v, str | int | float) and str(v).strip()), None
+        )
+    if value is None or isinstance(value, dict | bool):
+        return None
+    return str(value).strip() or None
+
+
+def guarded(where: str, build: Callable[[], Article | Rejected]) -> Article | Rejected:
+    """``build()``, with any failure turned into this record's rejection.
+
+    One record must never stop a file: whatever a reader or a library under it raises for
+    one record (a malformed URL, a recursion limit, a parser bug) becomes its reason.
+    """
+    try:
+        return build()
+    except InputError as exc:
+        return Rejected(where, str(exc).removeprefix(f"{where}: "))
+    except RecursionError:
+        return Rejected(where, "record nested too deeply to read")
+    except MemoryError:
+        return Rejected(where, "record too large to read in memory")
+    except Exception as exc:
+        return Rejected(where, f"unreadable record ({type(exc).__name__}: {_short(exc)})")
+
+
+def _short(exc: BaseException) -> str:
+    return " ".join(str(exc).split())[:160] or "no detail"
+
+
 _BY = re.compile(r"^by\s+", re.I)
 
 
@@ -151,23 +186,22 @@ def record_to_article(
     meta: dict[str, str] = {}
     if raw_date is not None and published is None:
         meta["unparsed_date"] = str(raw_date)[:80]
-    record_id = _pick(record, fields.record_id)
+    record_id = _scalar(_pick(record, fields.record_id))
     if record_id is not None:
-        meta["record_id"] = str(record_id)
-    url = _pick(record, fields.url)
-    url = str(url) if url is not None else None
+        meta["record_id"] = record_id[:200]
+    url = _scalar(_pick(record, fields.url))
     outlet = _pick(record, fields.outlet)
-    outlet_name = _as_list(outlet)[0] if outlet is not None and _as_list(outlet) else None
+    outlet_names = _as_list(outlet) if outlet is not None else []
     domain = domain_of(url) or domain_from_path(source.split("#")[0])
-    language = _pick(record, fields.language)
+    language = _scalar(_pick(record, fields.language))
     return build_article(
         text,
-        title=to_paragraphs(str(_pick(record, fields.title) or "")).replace("\n", " "),
+        title=to_paragraphs(_scalar(_pick(record, fields.title)) or "").replace("\n", " "),
         source=source,
         url=url,
-        outlet=outlet_name or domain,
+        outlet=(outlet_names[0][:200] if outlet_names else None) or domain,
         published=published,
-        language=str(language).split("-")[0].lower() if language else None,
+        language=language.split("-")[0].lower()[:12] if language else None,
         authors=_as_list(_pick(record, fields.authors)),
         domain=domain,
         meta=meta,
@@ -175,13 +209,16 @@ def record_to_article(
 
 
 def read_json(
-    text: str, source: str, fields: FieldMap | None = None
+    text: str, source: str, fields: FieldMap | None = None, limits: Limits = DEFAULT_LIMITS
 ) -> Iterator[Article | Rejected]:
     """A JSON document: one object, or a list of objects (or {"articles": [...]})."""
     try:
         data = json.loads(text)
     except ValueError as exc:
-        yield Rejected(source, f"invalid JSON ({exc})")
+        yield Rejected(source, f"invalid JSON ({_short(exc)})")
+        return
+    except RecursionError:
+        yield Rejected(source, "JSON nested too deeply to read")
         return
     if isinstance(data, dict):
         inner = next(
@@ -203,33 +240,40 @@ def read_json(
         yield Rejected(source, f"JSON holds a {type(data).__name__}, not an article object")
         return
     for n, item in enumerate(items, 1):
-        yield record_to_article(item, f"{source}#{n}" if len(items) > 1 else source, fields)
+        where = f"{source}#{n}" if len(items) > 1 else source
+        yield guarded(where, lambda item=item, where=where: record_to_article(item, where, fields))
 
 
 def read_jsonl(
-    lines: Iterable[str], source: str, fields: FieldMap | None = None, workers: int = 1
+    lines: Iterable[bytes | int],
+    source: str,
+    fields: FieldMap | None = None,
+    workers: int = 1,
+    limits: Limits = DEFAULT_LIMITS,
 ) -> Iterator[Article | Rejected]:
     """JSON Lines: each line one record; a broken line is rejected and reading goes on.
 
-    With ``workers`` > 1, lines are parsed in a process pool (JSON, cleaning, dates and the
-    language guess cost far more than reading), still yielded in file order. An error that
-    ends the file (a damaged gzip tail, a vanished file) is raised after every record
-    before it has been yielded, as when reading in one process.
+    ``lines`` are raw lines, or the length of a line over the record cap (see
+    ``load.iter_lines``), which is rejected without ever being held. With ``workers`` > 1,
+    lines are parsed in a process pool (JSON, cleaning, dates and the language guess cost
+    far more than reading), still yielded in file order. An error that ends the file (a
+    damaged gzip tail, a vanished file) is raised after every record before it has been
+    yielded, as when reading in one process.
     """
     if workers <= 1:
         for n, line in enumerate(lines, 1):
-            if line.strip():
-                yield _jsonl_record(n, line, source, fields)
+            if isinstance(line, int) or line.strip():
+                yield _jsonl_record(n, line, source, fields, limits)
         return
     from storytrace.engine import run_stage
 
     ended: list[BaseException] = []
 
-    def batches() -> Iterator[list[tuple[int, str]]]:
-        batch: list[tuple[int, str]] = []
+    def batches() -> Iterator[list[tuple[int, bytes | int]]]:
+        batch: list[tuple[int, bytes | int]] = []
         try:
             for n, line in enumerate(lines, 1):
-                if line.strip():
+                if isinstance(line, int) or line.strip():
                     batch.append((n, line))
                     if len(batch) >= JSONL_BATCH:
                         yield batch
@@ -239,7 +283,7 @@ def read_jsonl(
         if batch:
             yield batch
 
-    stage = functools.partial(parse_jsonl_lines, source=source, fields=fields)
+    stage = functools.partial(parse_jsonl_lines, source=source, fields=fields, limits=limits)
     for items in run_stage(stage, batches(), workers):
         yield from items
     if ended:
@@ -250,39 +294,63 @@ JSONL_BATCH = 200  # lines per pool task: big enough to pay for the round trip
 
 
 def parse_jsonl_lines(
-    batch: Iterable[tuple[int, str]], source: str, fields: FieldMap | None = None
+    batch: Iterable[tuple[int, bytes | int]],
+    source: str,
+    fields: FieldMap | None = None,
+    limits: Limits = DEFAULT_LIMITS,
 ) -> list[Article | Rejected]:
     """Stage: numbered JSON lines -> Articles or rejections. Pure."""
-    return [_jsonl_record(n, line, source, fields) for n, line in batch]
+    return [_jsonl_record(n, line, source, fields, limits) for n, line in batch]
 
 
-def _jsonl_record(n: int, line: str, source: str, fields: FieldMap | None) -> Article | Rejected:
+def _jsonl_record(
+    n: int, line: bytes | int, source: str, fields: FieldMap | None, limits: Limits
+) -> Article | Rejected:
     where = f"{source}#{n}"
-    try:
-        record = json.loads(line)
-    except ValueError as exc:
-        return Rejected(where, f"invalid JSON on line {n} ({exc.args[0].split(':')[0]})")
-    return record_to_article(record, where, fields)
+    if isinstance(line, int):
+        return Rejected(
+            where,
+            f"record of {size_text(line)} is over the {size_text(limits.max_record_bytes)} "
+            "limit (raise with --max-record-mb)",
+        )
+
+    def build() -> Article | Rejected:
+        try:
+            record = json.loads(decode_line(line))
+        except ValueError as exc:
+            return Rejected(where, f"invalid JSON on line {n} ({exc.args[0].split(':')[0]})")
+        return record_to_article(record, where, fields)
+
+    return guarded(where, build)
 
 
 def read_csv(
-    text: str | io.TextIOBase,
+    text: str | Iterable[str],
     source: str,
     fields: FieldMap | None = None,
     delimiter: str | None = None,
+    limits: Limits = DEFAULT_LIMITS,
 ) -> Iterator[Article | Rejected]:
-    """CSV/TSV with a header row; rows are records. A file without a text column is one rejection."""
-    csv.field_size_limit(min(sys.maxsize, 2**31 - 1))
-    handle = io.StringIO(text) if isinstance(text, str) else text
-    sample = handle.read(65536)
-    handle.seek(0)
+    """CSV/TSV with a header row, streamed; rows are records.
+
+    A file without a text column is one rejection; a malformed or over-long row is that
+    row's rejection and reading goes on with the next, until ``MAX_BAD_ROWS`` in a row say
+    the file is not CSV at all.
+    """
+    csv.field_size_limit(limits.max_record_bytes)
+    lines = iter(io.StringIO(text) if isinstance(text, str) else text)
+    first = next(lines, "")
     if delimiter is None:
         try:
-            delimiter = csv.Sniffer().sniff(sample.split("\n", 1)[0], delimiters=",\t;|").delimiter
+            delimiter = csv.Sniffer().sniff(first[:65536], delimiters=",\t;|").delimiter
         except csv.Error:
             delimiter = ","
-    reader = csv.DictReader(handle, delimiter=delimiter)
-    columns = [c.lower() for c in (reader.fieldnames or [])]
+    reader = csv.DictReader(itertools.chain([first], lines), delimiter=delimiter)
+    try:
+        columns = [str(c).lower() for c in (reader.fieldnames or [])]
+    except csv.Error as exc:
+        yield Rejected(source, f"malformed CSV header ({_short(exc)})")
+        return
     fields = fields or FieldMap()
     if not any(name.lower() in columns for name in fields.text):
         yield Rejected(
@@ -291,8 +359,30 @@ def read_csv(
             f"name one with --text-field)",
         )
         return
-    try:
-        for n, row in enumerate(reader, 2):
-            yield record_to_article(row, f"{source}#{n}", fields)
-    except csv.Error as exc:
-        yield Rejected(f"{source}#{reader.line_num}", f"malformed CSV ({exc})")
+    bad_in_a_row = 0
+    for n in itertools.count(1):  # record numbers count data rows from 1, as FILE#N does
+        where = f"{source}#{n}"
+        try:
+            row = next(reader)
+        except StopIteration:
+            return
+        except csv.Error as exc:
+            bad_in_a_row += 1
+            reason = _short(exc)
+            if "field larger than field limit" in reason:
+                reason = (
+                    f"row over the {size_text(limits.max_record_bytes)} limit "
+                    "(raise with --max-record-mb)"
+                )
+            yield Rejected(where, f"malformed CSV row ({reason})")
+            if bad_in_a_row >= MAX_BAD_ROWS:
+                yield Rejected(
+                    source, f"{MAX_BAD_ROWS} malformed rows in a row; rest of file skipped"
+                )
+                return
+            continue
+        bad_in_a_row = 0
+        yield guarded(where, lambda row=row, where=where: record_to_article(row, where, fields))
+
+
+MAX_BAD_ROWS = 100

@@ -11,7 +11,7 @@ import json
 import re
 import sqlite3
 from collections.abc import Iterable, Iterator, Mapping, Sequence
-from contextlib import contextmanager
+from contextlib import contextmanager, suppress
 from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
@@ -193,14 +193,37 @@ class Store:
 
     @contextmanager
     def transaction(self) -> Iterator[sqlite3.Connection]:
-        """All writes inside commit together or not at all."""
-        self.conn.execute("BEGIN IMMEDIATE")
+        """All writes inside commit together or not at all.
+
+        The database's own failures (disk full, a corrupt file, a lock held too long) are
+        the errors that stop a job: they come out as one StoreError naming the file.
+        """
+        try:
+            self.conn.execute("BEGIN IMMEDIATE")
+        except sqlite3.Error as exc:
+            raise StoreError(f"{self.path}: cannot write ({exc})") from exc
         try:
             yield self.conn
+        except sqlite3.Error as exc:
+            self._rollback()
+            raise StoreError(
+                f"{self.path}: write failed, nothing of this batch kept ({exc})"
+            ) from exc
         except BaseException:
-            self.conn.execute("ROLLBACK")
+            self._rollback()
             raise
-        self.conn.execute("COMMIT")
+        try:
+            self.conn.execute("COMMIT")
+        except sqlite3.Error as exc:
+            self._rollback()
+            raise StoreError(
+                f"{self.path}: commit failed, nothing of this batch kept ({exc})"
+            ) from exc
+
+    def _rollback(self) -> None:
+        # SQLite may have rolled back already (a full disk ends the transaction itself)
+        with suppress(sqlite3.Error):
+            self.conn.execute("ROLLBACK")
 
     @property
     def schema_version(self) -> int:
@@ -219,6 +242,11 @@ class Store:
             self.conn.execute("SELECT 1 FROM articles WHERE id=?", (article_id,)).fetchone()
             is not None
         )
+
+    def article_source(self, article_id: str) -> str | None:
+        """Where the stored article with this id was read from; None when none is stored."""
+        row = self.conn.execute("SELECT source FROM articles WHERE id=?", (article_id,)).fetchone()
+        return None if row is None else (row[0] or "")
 
     def record_owner(self, record_id: str) -> str | None:
         row = self.conn.execute(
@@ -268,8 +296,25 @@ class Store:
             return name
         return domain
 
-    def add_rejection(self, source: str, reason: str) -> None:
-        self.conn.execute("INSERT INTO rejections VALUES (?,?,?)", (source, reason, _now()))
+    def add_rejection(self, source: str, reason: str, file: str | None = None) -> None:
+        """Record a refused input; ``file`` is the key of the file it came from, if any."""
+        self.conn.execute(
+            "INSERT INTO rejections (source, reason, at, file) VALUES (?,?,?,?)",
+            (source, reason, _now(), file),
+        )
+
+    def file_rejections(self, file: str) -> list[tuple[str, str]]:
+        """(source, reason) of every rejection recorded for the file with this key."""
+        return [
+            (r[0], r[1])
+            for r in self.conn.execute(
+                "SELECT source, reason FROM rejections WHERE file=? ORDER BY rowid", (file,)
+            )
+        ]
+
+    def forget_file_rejections(self, file: str) -> None:
+        """Drop a file's rejections before it is read again (the read records them anew)."""
+        self.conn.execute("DELETE FROM rejections WHERE file=?", (file,))
 
     def file_done(self, path: str, size: int, mtime: float) -> bool:
         row = self.conn.execute("SELECT size, mtime FROM files WHERE path=?", (path,)).fetchone()
@@ -353,7 +398,9 @@ class Store:
         )
 
     def rejections(self) -> list[sqlite3.Row]:
-        return self.conn.execute("SELECT * FROM rejections ORDER BY rowid").fetchall()
+        return self.conn.execute(
+            "SELECT source, reason, at FROM rejections ORDER BY rowid"
+        ).fetchall()
 
     # -- near-duplicates ---------------------------------------------------------------
     def setting(self, key: str) -> str | None:

@@ -210,5 +210,11 @@ MIGRATIONS: tuple[str, ...] = (
     DROP INDEX anchors_hash;
     CREATE INDEX anchors_hash ON anchors(hash, article_id);
     """,
+    # 9: which input file each rejection came from, so a rerun lists the rejections of an
+    # unchanged file again and a re-read file replaces its old ones instead of adding twins.
+    """
+    ALTER TABLE rejections ADD COLUMN file TEXT;
+    CREATE INDEX rejections_file ON rejections(file);
+    """,
 )
 VERSION = len(MIGRATIONS)
