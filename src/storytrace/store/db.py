@@ -440,6 +440,10 @@ class Store:
         """Publication time of each article: a lighter ``meta_of`` for many ids."""
         return dict(self._rows_in("SELECT id, published FROM articles WHERE id IN ({})", ids))
 
+    def urls_of(self, ids: Sequence[str]) -> dict[str, str | None]:
+        """The stored url of each article (None where the record had none)."""
+        return dict(self._rows_in("SELECT id, url FROM articles WHERE id IN ({})", ids))
+
     # -- reuse -------------------------------------------------------------------------
     def unanchored_ids(self) -> list[str]:
         return [
