@@ -6,6 +6,8 @@ import json
 import os
 import subprocess
 import sys
+from collections.abc import Iterator
+from contextlib import contextmanager
 from pathlib import Path
 
 import pytest
@@ -65,3 +67,173 @@ def cli():
         return CliResult(proc)
 
     return run
+
+
+def chromium_or_skip() -> str:
+    """Debian's chromium for Playwright, skipping the test when it is not installed."""
+    import shutil
+
+    chromium = shutil.which("chromium") or (
+        "/usr/bin/chromium" if Path("/usr/bin/chromium").exists() else None
+    )
+    if chromium is None:
+        pytest.skip("Debian's chromium is not installed (apt-get install chromium)")
+    return chromium
+
+
+@pytest.fixture(scope="module")
+def browser():
+    """One headless chromium for a test module; each test opens its own pages."""
+    chromium = chromium_or_skip()
+    from playwright.sync_api import sync_playwright
+
+    with sync_playwright() as pw:
+        launched = pw.chromium.launch(
+            executable_path=chromium, headless=True, args=["--no-sandbox"]
+        )
+        yield launched
+        launched.close()
+
+
+def _free_port() -> int:
+    import socket
+
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
+
+
+@contextmanager
+def served(db: Path, *options: str) -> Iterator[str]:
+    """``storytrace serve --db DB OPTIONS`` in its own process; yields its base URL."""
+    import socket
+    import time
+
+    port = _free_port()
+    command = [sys.executable, "-m", "storytrace.cli", "serve", "--db", str(db)]
+    proc = subprocess.Popen(
+        [*command, "--port", str(port), *options],
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.PIPE,
+    )
+    try:
+        deadline = time.time() + 60
+        while time.time() < deadline:
+            try:
+                with socket.create_connection(("127.0.0.1", port), timeout=1):
+                    break
+            except OSError:
+                if proc.poll() is not None:
+                    break
+                time.sleep(0.3)
+        else:
+            pytest.fail("server did not start in 60 s")
+        if proc.poll() is not None:
+            pytest.fail("server exited: " + proc.stderr.read().decode()[-500:])
+        yield f"http://127.0.0.1:{port}"
+    finally:
+        proc.terminate()
+        proc.wait(timeout=10)
+        proc.stderr.close()
+
+
+# -- a crawl that fights back ----------------------------------------------------------------
+# Outlet names, urls, titles and text as a hostile or careless source might write them. Each
+# outlet's copy shares one wire text, so ingest, dedup, reuse and stories tie them into one
+# story with reuse between outlets (graph edges, lanes, passages).
+HOSTILE_URLS = (
+    "javascript:alert(document.domain)",
+    "JaVaScRiPt:alert(document.domain)",
+    " \x01javascript:alert(document.domain)",
+    "java\nscript:alert(document.domain)",
+    "data:text/html,<script>alert(document.domain)</script>",
+    "vbscript:msgbox(document.domain)",
+)
+SAFE_URLS = ("https://courier.example/harbour?a=1&b=%22x%22", "HTTP://Caps.Example/wall")
+HOSTILE_OUTLETS = (
+    "Pulse/24 #1",
+    "50% Off? News",
+    "Ørsted Tidende",
+    "<script>alert('outlet')</script> Daily",
+    "Quote\" & 'Gazette'",
+    "Tide Times",
+    "Plain Courier",
+    "Caps Wire",
+)
+HOSTILE_TITLES = (
+    "<script>alert('title')</script> Harbour wall gives way",
+    '<img src=x onerror="alert(1)"> Harbour wall falls',
+    '" onmouseover="alert(2)" x="',
+    "'><svg onload=alert(3)>",
+    "</script><script>alert(4)</script>",
+    "Harbour wall: the night it fell",
+    "Harbour wall collapses at Kessmouth",
+    "HARBOUR WALL DOWN",
+)
+_WIRE = (
+    "The old harbour wall at Kessmouth collapsed into the sea late on Friday night after a"
+    " week of storms, the harbour master said. Nobody was hurt, but three fishing boats were"
+    " torn from their moorings and one sank in the outer basin. Engineers had warned the"
+    " council in March that the wall needed urgent repairs costing about 2.4 million pounds."
+    " The council said it would meet on Monday to decide how to make the harbour safe before"
+    " the next spring tide. Residents gathered on the sea front on Saturday morning to look"
+    " at the gap where the wall had stood for more than a century."
+)
+
+
+_OTHER_NEWS = (
+    "The city orchestra opened its winter season with a new symphony by a local composer.",
+    "Farmers in the valley expect a record apple harvest after a warm and dry summer.",
+    "The national rail operator will raise fares by four percent from January.",
+    "A new public library with a rooftop garden opened in the old market district.",
+    "The football club appointed a former goalkeeper as its head coach on Tuesday.",
+    "Scientists at the university mapped a colony of rare bats in the limestone caves.",
+)
+
+
+def hostile_records(folder: Path) -> Path:
+    """A JSONL file of the hostile records above, and some unrelated news so that the words
+    of the shared story stand out to the clusterer; returns its path."""
+    lines = [
+        json.dumps(
+            {
+                "title": text.split(" ", 6)[-1][:40],
+                "outlet": "Elsewhere Post",
+                "published": f"2026-04-1{n}T10:00:00",
+                "text": " ".join([text] * 6),
+            }
+        )
+        for n, text in enumerate(_OTHER_NEWS)
+    ]
+    for n, (outlet, title) in enumerate(zip(HOSTILE_OUTLETS, HOSTILE_TITLES, strict=True)):
+        urls = HOSTILE_URLS + SAFE_URLS
+        lead = f"Report number {n} from {outlet}: </script><img src=x onerror=alert({n})> "
+        record = {
+            "id": f"hostile-{n}",
+            "title": title,
+            "outlet": outlet,
+            "url": urls[n],
+            "published": f"2026-05-0{n + 1}T0{n}:30:00",
+            "text": lead + _WIRE + f" Filed by desk {n}.",
+        }
+        lines.append(json.dumps(record))
+    path = folder / "hostile.jsonl"
+    path.write_text("\n".join(lines) + "\n", encoding="utf-8")
+    return path
+
+
+@pytest.fixture(scope="session")
+def hostile_db(tmp_path_factory) -> Path:
+    """A store of the hostile records, through ingest, dedup, reuse and stories."""
+    from storytrace import corpus
+    from storytrace.store.db import Store
+
+    folder = tmp_path_factory.mktemp("hostile")
+    db = folder / "hostile.db"
+    with Store.open(db) as store:
+        files, _ = corpus.expand_paths([str(hostile_records(folder))])
+        corpus.ingest(store, files)
+        corpus.dedup(store, workers=1)
+        corpus.reuse(store, workers=1)
+        corpus.stories(store, workers=1)
+    return db

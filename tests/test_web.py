@@ -1,15 +1,8 @@
 """The web UI and API: HTTP-level checks, then a real browser (Debian's chromium)."""
 
-import shutil
-import socket
-import subprocess
-import sys
-import time
-from pathlib import Path
-
 import pytest
 
-from conftest import SAMPLE
+from conftest import SAMPLE, served
 from storytrace import corpus
 from storytrace.store.db import Store
 
@@ -91,51 +84,17 @@ def test_database_is_read_only_for_serving(web_db):
     store.close()
 
 
-def _free_port():
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]
-
-
 @pytest.fixture(scope="module")
 def server(web_db):
-    port = _free_port()
-    proc = subprocess.Popen(
-        [sys.executable, "-m", "storytrace.cli", "serve", "--db", str(web_db), "--port", str(port)],
-        stdout=subprocess.DEVNULL,
-        stderr=subprocess.PIPE,
-    )
-    deadline = time.time() + 60
-    while time.time() < deadline:
-        try:
-            with socket.create_connection(("127.0.0.1", port), timeout=1):
-                break
-        except OSError:
-            time.sleep(0.3)
-    else:
-        proc.kill()
-        proc.wait()
-        pytest.fail("server did not start: " + proc.stderr.read().decode()[-500:])
-    yield f"http://127.0.0.1:{port}"
-    proc.terminate()
-    proc.wait(timeout=10)
-    proc.stderr.close()
+    with served(web_db) as url:
+        yield url
 
 
 @pytest.fixture(scope="module")
-def page(server):
-    chromium = shutil.which("chromium") or (
-        "/usr/bin/chromium" if Path("/usr/bin/chromium").exists() else None
-    )
-    if chromium is None:
-        pytest.skip("Debian's chromium is not installed (apt-get install chromium)")
-    from playwright.sync_api import sync_playwright
-
-    with sync_playwright() as pw:
-        browser = pw.chromium.launch(executable_path=chromium, headless=True, args=["--no-sandbox"])
-        tab = browser.new_page(viewport={"width": 1400, "height": 900})
-        yield tab
-        browser.close()
+def page(browser, server):
+    tab = browser.new_page(viewport={"width": 1400, "height": 900})
+    yield tab
+    tab.close()
 
 
 @pytest.mark.browser

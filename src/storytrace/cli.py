@@ -20,6 +20,7 @@ import typer
 from rich.console import Console
 
 from storytrace.errors import InputError, StorytraceError
+from storytrace.web import MAX_COMPARE_WORDS
 
 app = typer.Typer(
     name="storytrace",
@@ -598,18 +599,26 @@ def serve(
     ] = "127.0.0.1",
     port: Annotated[int, typer.Option(min=1, max=65535)] = 8000,
     workers: Annotated[int, typer.Option(min=1, max=32, help="Server processes.")] = 1,
+    max_compare_words: Annotated[
+        int,
+        typer.Option(
+            min=1, help="Longest article (in words) a comparison accepts; longer ones get 413."
+        ),
+    ] = MAX_COMPARE_WORDS,
 ) -> None:
     """Web UI and JSON API over the store (opened read-only)."""
     import uvicorn
 
     from storytrace.web.app import create_app
 
-    application = create_app(db)  # opens the store now, so a bad --db fails here in one line
+    # opens the store now, so a bad --db fails here in one line
+    application = create_app(db, max_compare_words=max_compare_words)
     err.print(f"serving {db} on http://{host}:{port}/  (API docs at /docs)")
     if workers == 1:
         uvicorn.run(application, host=host, port=port, log_level="warning")
         return
     os.environ["STORYTRACE_DB"] = str(db.resolve())
+    os.environ["STORYTRACE_MAX_COMPARE_WORDS"] = str(max_compare_words)
     uvicorn.run(
         "storytrace.web.app:app_from_env",
         factory=True,

@@ -2,7 +2,8 @@
 
 Matching passages share a colour; hovering one lights up its counterpart and clicking it
 scrolls the other column there. Matched quotes are linked the same way. Everything (style,
-script, data) is inline so the file can be mailed or archived as it is.
+script, data) is inline so the file can be mailed or archived as it is; a policy in the page
+lets only that style and script run, and an article's url is a link only when it is http(s).
 """
 
 from __future__ import annotations
@@ -13,6 +14,7 @@ from pathlib import Path
 
 from storytrace.compare import Comparison
 from storytrace.model import Article, Passage
+from storytrace.report.safe import inline_policy, url_html
 
 _KIND_LABEL = {"verbatim": "verbatim", "near-verbatim": "near-verbatim", "paraphrase": "paraphrase"}
 
@@ -39,6 +41,9 @@ td,th{border:1px solid #ddd;padding:3px 6px;text-align:left;vertical-align:top}
 section.extra{padding:8px 24px;background:#fff;border-top:1px solid #ddd}
 """
 
+HUES = 36  # passage colours, 10 degrees of hue apart: one CSS class each, no style attributes
+HUE_CSS = "".join(f"mark.h{i}{{--h:{i * 360 // HUES}}}" for i in range(HUES))
+
 _SCRIPT = """
 document.querySelectorAll('mark[data-p]').forEach(function(m){
   var p=m.dataset.p;
@@ -55,8 +60,13 @@ document.querySelectorAll('mark[data-p]').forEach(function(m){
 """
 
 
-def _hue(n: int) -> int:
-    return (n * 137) % 360  # golden-angle steps keep neighbouring passages apart
+def hue_class(n: int) -> str:
+    """The colour class of passage ``n``: golden-angle steps keep neighbouring passages apart.
+
+    A class rather than a ``style`` attribute, so pages served under a Content-Security-Policy
+    without inline styles keep their colours.
+    """
+    return f"h{(n * 137) % 360 * HUES // 360}"
 
 
 def mark_text(text: str, spans: Sequence[tuple[int, int, str, str]]) -> str:
@@ -82,7 +92,7 @@ def mark_text(text: str, spans: Sequence[tuple[int, int, str, str]]) -> str:
         else:
             _, _, cls, key = spans[n]
             out.append(
-                f'<mark class="{cls}" data-p="{key}" style="--h:{_hue(int(key.split("-")[-1]))}">'
+                f'<mark class="{cls} {hue_class(int(key.split("-")[-1]))}" data-p="{key}">'
                 f"{chunk}</mark>"
             )
         i = j
@@ -90,10 +100,13 @@ def mark_text(text: str, spans: Sequence[tuple[int, int, str, str]]) -> str:
 
 
 def _meta(article: Article) -> str:
-    bits = [article.outlet or "unknown outlet", article.published or "undated"]
+    bits = [
+        html.escape(article.outlet or "unknown outlet"),
+        html.escape(article.published or "undated"),
+    ]
     if article.url:
-        bits.append(f'<a href="{html.escape(article.url)}">{html.escape(article.url)}</a>')
-    return " · ".join(b if b.startswith("<a") else html.escape(b) for b in bits)
+        bits.append(url_html(article.url))
+    return " · ".join(bits)
 
 
 def _spans(passages: Sequence[Passage], side: str) -> list[tuple[int, int, str, str]]:
@@ -163,9 +176,13 @@ def render(comparison: Comparison) -> str:
             f'<div class="meta">{_meta(article)}</div>'
             f'<div class="text">{mark_text(article.text, _spans(passages, side))}</div></div>'
         )
+    style = _STYLE + HUE_CSS
+    policy = inline_policy([_SCRIPT], [style])
     return f"""<!doctype html>
-<html lang="en"><head><meta charset="utf-8"><title>storytrace: {html.escape(a.title or "A")} vs {html.escape(b.title or "B")}</title>
-<style>{_STYLE}</style></head><body>
+<html lang="en"><head><meta charset="utf-8">
+<meta http-equiv="Content-Security-Policy" content="{policy}">
+<title>storytrace: {html.escape(a.title or "A")} vs {html.escape(b.title or "B")}</title>
+<style>{style}</style></head><body>
 <header><h1>How these two articles relate</h1>
 <div class="meter"><span>overall <b id="overall">{sim.overall:.2f}</b></span>
 <span>SemEval scale <b>{sim.scale:.1f}</b> (1 same story … 4 unrelated)</span>

@@ -26,6 +26,7 @@ def story_view(store: Store, story_id: str) -> dict[str, Any]:
     story = store.story(story_id)
     ids = list(story.article_ids)
     meta = store.meta_of(ids)
+    urls = store.urls_of(ids)
     rows = sorted((meta[i] for i in ids), key=lambda r: (r["published"] or "~", r["id"]))
     by_outlet: dict[str, list[dict[str, Any]]] = defaultdict(list)
     for r in rows:
@@ -80,7 +81,13 @@ def story_view(store: Store, story_id: str) -> dict[str, Any]:
         if first
         else None,
         "timeline": [
-            {"id": r["id"], "outlet": r["outlet"], "published": r["published"], "title": r["title"]}
+            {
+                "id": r["id"],
+                "outlet": r["outlet"],
+                "published": r["published"],
+                "title": r["title"],
+                "url": urls.get(r["id"]),
+            }
             for r in rows
         ],
         "outlets": [

@@ -348,6 +348,14 @@ class Store:
         row = self.conn.execute("SELECT * FROM articles WHERE id=?", found).fetchone()
         return _article(row)
 
+    def article_words(self, article_id: str) -> int:
+        """Words in one article (id or unique prefix) as counted at ingest, without reading
+        its text, so a caller can refuse a huge article before loading it."""
+        found = self._by_prefix("articles", article_id)
+        if len(found) != 1:
+            raise StoreError(f"no article {article_id}")
+        return self.conn.execute("SELECT words FROM articles WHERE id=?", found).fetchone()[0]
+
     def _by_prefix(self, table: str, key: str) -> list[str]:
         """Ids of ``table`` equal to ``key`` or else starting with it (at most two).
 
@@ -486,6 +494,10 @@ class Store:
     def published_of(self, ids: Sequence[str]) -> dict[str, str | None]:
         """Publication time of each article: a lighter ``meta_of`` for many ids."""
         return dict(self._rows_in("SELECT id, published FROM articles WHERE id IN ({})", ids))
+
+    def urls_of(self, ids: Sequence[str]) -> dict[str, str | None]:
+        """The stored url of each article (None where the record had none)."""
+        return dict(self._rows_in("SELECT id, url FROM articles WHERE id IN ({})", ids))
 
     # -- reuse -------------------------------------------------------------------------
     def unanchored_ids(self) -> list[str]:

@@ -1,30 +1,40 @@
 """FastAPI app over a read-only store: HTML pages and the same data as JSON under /api/.
 
 Presentation only: every number comes from the store or from ``storytrace.compare``.
-Everything shown is escaped (Jinja2 autoescape); no request parameter reaches a file path;
-errors render as a plain 404/422 page or JSON, never a stack trace.
+Everything shown is escaped (Jinja2 autoescape), a stored url becomes a link only when it is
+http(s), and outlet names are percent-encoded into their links. No request parameter reaches
+a file path except through Starlette's static files, which stay inside ``web/static`` and the
+docs package. Errors render as a plain 404/413/422 page or JSON, never a stack trace. Every
+response carries the headers of ``web.security``; HEAD is answered wherever GET is.
 """
 
 from __future__ import annotations
 
 import json
+import os
 import sqlite3
 import threading
 from collections import OrderedDict
 from collections.abc import Callable, Hashable
 from pathlib import Path
 from typing import Annotated, Any
+from urllib.parse import quote
 
 from fastapi import FastAPI, HTTPException, Query, Request
 from fastapi import Path as FastAPIPath
 from fastapi.exceptions import RequestValidationError
 from fastapi.responses import HTMLResponse, JSONResponse, Response
+from fastapi.staticfiles import StaticFiles
 from fastapi.templating import Jinja2Templates
 from starlette.exceptions import HTTPException as StarletteHTTPException
 
 from storytrace.errors import StorytraceError
+from storytrace.report.safe import safe_url
 from storytrace.store.db import Store
+from storytrace.web import MAX_COMPARE_WORDS
+from storytrace.web.docs import add_docs
 from storytrace.web.graph import Flow, Graph, reuse_graph, story_flows
+from storytrace.web.security import HeadAsGet, SecurityHeaders, add_security_headers
 
 PAGE_SIZE = 20
 STORY_PAGE_SIZE = 100  # articles per page of a story's article table
@@ -35,7 +45,17 @@ Page = Annotated[int, Query(ge=1, le=100_000)]
 Sort = Annotated[str, Query(pattern="^(size|recent)$")]
 Text = Annotated[str, Query(max_length=200)]
 PathText = Annotated[str, FastAPIPath(max_length=200)]
-_TEMPLATES = Jinja2Templates(directory=str(Path(__file__).parent / "templates"))
+_HERE = Path(__file__).parent
+_TEMPLATES = Jinja2Templates(directory=str(_HERE / "templates"))
+
+
+def outlet_url(name: str) -> str:
+    """The outlet page's address: the whole name percent-encoded, "/" and "#" included."""
+    return "/outlet/" + quote(name, safe="")
+
+
+_TEMPLATES.env.filters["outlet_url"] = outlet_url
+_TEMPLATES.env.filters["http_url"] = safe_url  # None unless the url may be a link
 
 
 class _Stores:
@@ -185,9 +205,26 @@ def _article(store: Store, article_id: str) -> dict[str, Any]:
     return data
 
 
-def _compare(store: Store, a: str, b: str) -> Any:
+def _compare(store: Store, a: str, b: str, max_words: int) -> Any:
+    """The comparison of two stored articles, refused with 413 when either is too long.
+
+    The stored word counts are checked before any text is loaded, so a huge article costs
+    two index lookups, not a comparison.
+    """
     from storytrace.compare import compare
 
+    try:
+        words = [(article_id, store.article_words(article_id)) for article_id in (a, b)]
+    except StorytraceError as exc:
+        raise HTTPException(404, str(exc)) from exc
+    for article_id, count in words:
+        if count > max_words:
+            raise HTTPException(
+                413,
+                f"article {article_id} has {count:,} words; this server compares articles"
+                f" of up to {max_words:,} words (start it with"
+                " `storytrace serve --max-compare-words N` to raise the limit)",
+            )
     try:
         return compare(store.article(a), store.article(b))
     except StorytraceError as exc:
@@ -206,14 +243,22 @@ def _outlet_graph(
 
 
 def app_from_env() -> FastAPI:
-    """Factory for multi-process serving: the database path comes from STORYTRACE_DB."""
-    import os
+    """Factory for multi-process serving: the database path comes from STORYTRACE_DB, the
+    comparison budget from STORYTRACE_MAX_COMPARE_WORDS (``storytrace serve`` sets both)."""
+    words = os.environ.get("STORYTRACE_MAX_COMPARE_WORDS")
+    return create_app(
+        os.environ["STORYTRACE_DB"], max_compare_words=int(words) if words else MAX_COMPARE_WORDS
+    )
 
-    return create_app(os.environ["STORYTRACE_DB"])
 
+def create_app(db: str | Path, max_compare_words: int = MAX_COMPARE_WORDS) -> FastAPI:
+    """The app serving the store at ``db`` (opened read-only).
 
-def create_app(db: str | Path) -> FastAPI:
-    """The app serving the store at ``db`` (opened read-only)."""
+    ``max_compare_words``: the longest article, in words, that ``/compare`` and
+    ``/api/compare`` will compare; longer ones get 413 and a message saying how to raise it.
+    """
+    if max_compare_words < 1:
+        raise ValueError(f"max_compare_words must be at least 1, not {max_compare_words}")
     stores = _Stores(Path(db))
     cache = _Cache(Path(db), size=128)
 
@@ -221,8 +266,16 @@ def create_app(db: str | Path) -> FastAPI:
         return cache.get("outlets", lambda: stores.get().outlets())
 
     app = FastAPI(
-        title="storytrace", description="Stories, reuse, quotes and comparisons of news articles."
+        title="storytrace",
+        description="Stories, reuse, quotes and comparisons of news articles.",
+        docs_url=None,  # served from a local copy by web.docs instead of a CDN
+        redoc_url=None,  # ReDoc needs inline styles, which the policy refuses
+        swagger_ui_oauth2_redirect_url=None,
     )
+    app.add_middleware(SecurityHeaders)
+    app.add_middleware(HeadAsGet)  # outermost: everything inside sees a GET
+    add_docs(app, _TEMPLATES)
+    app.mount("/static", StaticFiles(directory=_HERE / "static"), name="static")
 
     def wants_json(request: Request) -> bool:
         return request.url.path.startswith("/api/")
@@ -249,11 +302,15 @@ def create_app(db: str | Path) -> FastAPI:
 
     @app.exception_handler(Exception)
     async def crash(request: Request, exc: Exception):
+        # Starlette sends this response outside every middleware, so it sets the headers.
         if wants_json(request):
-            return JSONResponse({"error": "internal error"}, status_code=500)
-        return _TEMPLATES.TemplateResponse(
-            request, "error.html", {"status": 500, "message": "internal error"}, status_code=500
-        )
+            response = JSONResponse({"error": "internal error"}, status_code=500)
+        else:
+            response = _TEMPLATES.TemplateResponse(
+                request, "error.html", {"status": 500, "message": "internal error"}, status_code=500
+            )
+        add_security_headers(response.headers)
+        return response
 
     # -- JSON API ----------------------------------------------------------------------
     @app.get("/api/stories", response_model=dict[str, Any])
@@ -288,7 +345,7 @@ def create_app(db: str | Path) -> FastAPI:
     @app.get("/api/compare")
     def api_compare(a: Text, b: Text) -> dict[str, Any]:
         """The documented compare JSON (docs/schema.md) for two stored articles."""
-        return _compare(stores.get(), a, b).to_dict()
+        return _compare(stores.get(), a, b, max_compare_words).to_dict()
 
     @app.get("/api/outlets", response_model=list[dict[str, Any]])
     def api_outlets() -> JSONResponse:
@@ -350,7 +407,7 @@ def create_app(db: str | Path) -> FastAPI:
     def compare_page(request: Request, a: Text, b: Text):
         from storytrace.report.html import mark_text
 
-        result = _compare(stores.get(), a, b)
+        result = _compare(stores.get(), a, b, max_compare_words)
         spans_a = [(*p.a, p.kind, f"p-{n}") for n, p in enumerate(result.passages)]
         spans_b = [(*p.b, p.kind, f"p-{n}") for n, p in enumerate(result.passages)]
         return _TEMPLATES.TemplateResponse(
@@ -363,7 +420,7 @@ def create_app(db: str | Path) -> FastAPI:
             },
         )
 
-    @app.get("/outlet/{name}", response_class=HTMLResponse)
+    @app.get("/outlet/{name:path}", response_class=HTMLResponse)
     def outlet_page(request: Request, name: PathText):
         every = flows()
         takes = [f for f in every if f["to"] == name and f["from"] != name]

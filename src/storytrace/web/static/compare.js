@@ -1,0 +1,15 @@
+// The side-by-side page: hovering a passage lights up its counterpart, clicking one scrolls
+// the other column there. Served as a file so the page needs no inline script.
+document.querySelectorAll('mark[data-p]').forEach(function (m) {
+  var p = m.dataset.p;
+  function all() { return document.querySelectorAll('mark[data-p="' + p + '"]'); }
+  m.addEventListener('mouseenter', function () { all().forEach(function (x) { x.classList.add('lit'); }); });
+  m.addEventListener('mouseleave', function () { all().forEach(function (x) { x.classList.remove('lit'); }); });
+  m.addEventListener('click', function () {
+    document.querySelectorAll('mark.lit').forEach(function (x) { x.classList.remove('lit'); });
+    var other = m.closest('.col').id === 'col-a' ? 'col-b' : 'col-a';
+    var t = document.querySelector('#' + other + ' mark[data-p="' + p + '"]');
+    m.classList.add('lit');
+    if (t) { t.scrollIntoView({block: 'center'}); t.classList.add('lit'); }
+  });
+});
