@@ -7,6 +7,7 @@ unexpected exception prints one line naming it as a bug and exits 1. Set
 
 from __future__ import annotations
 
+import importlib
 import json
 import os
 import sys
@@ -15,7 +16,6 @@ from contextlib import contextmanager
 from pathlib import Path
 from typing import Annotated
 
-import click
 import typer
 from rich.console import Console
 
@@ -634,6 +634,28 @@ def _one_line(exc: BaseException) -> str:
     return text or type(exc).__name__
 
 
+def _classes(name: str) -> tuple[type[BaseException], ...]:
+    """Exception ``name`` as click defines it and as typer's own copy of click does.
+
+    Recent typer releases carry a private copy of click, whose exceptions are other
+    classes than the installed click's; a bad option value raises typer's, so both count.
+    """
+    found: list[type[BaseException]] = []
+    for module in ("click.exceptions", "typer._click.exceptions", "typer.exceptions", "typer"):
+        try:
+            cls = getattr(importlib.import_module(module), name)
+        except (ImportError, AttributeError):
+            continue
+        if isinstance(cls, type) and issubclass(cls, BaseException):
+            found.append(cls)
+    return tuple(dict.fromkeys(found))
+
+
+_EXITS = _classes("Exit")
+_ABORTS = _classes("Abort")
+_USAGE_ERRORS = _classes("ClickException")
+
+
 def main(argv: list[str] | None = None) -> int:
     """Entry point of the console script; returns the exit status."""
     debug = os.environ.get("STORYTRACE_DEBUG") == "1"
@@ -641,13 +663,15 @@ def main(argv: list[str] | None = None) -> int:
         # Outside standalone mode click hands back ``typer.Exit``'s code as the return value
         # instead of raising it, so a command's "something failed" status arrives here.
         status = app(args=argv, prog_name="storytrace", standalone_mode=False)
-    except click.exceptions.Exit as exc:
+    except _EXITS as exc:
         return exc.exit_code
-    except click.exceptions.Abort:
+    except _ABORTS:
         err.print("storytrace: aborted")
         return 130
-    except click.ClickException as exc:
-        exc.show()
+    except _USAGE_ERRORS as exc:  # a bad option value or a missing argument: one line, exit 2
+        ctx = getattr(exc, "ctx", None)
+        where = f" (see `{ctx.command_path} --help`)" if ctx is not None else ""
+        sys.stderr.write(f"storytrace: error: {_one_line(exc.format_message())}{where}\n")
         return exc.exit_code
     except KeyboardInterrupt:
         err.print("storytrace: interrupted")

@@ -307,3 +307,21 @@ def test_read_path_refuses_a_fifo_without_opening_it(hostile):
     folder, _ = hostile
     with pytest.raises(InputError, match="named pipe"):
         list(read_path(folder / "pipe.txt"))
+
+
+@pytest.mark.parametrize(
+    "args",
+    [
+        ["serve", "--port", "0x"],
+        ["ingest"],
+        ["no-such-command"],
+        ["ingest", "--bogus", "x"],
+        ["ingest", "x", "--max-record-mb", "0"],
+        ["compare", "a.txt"],
+    ],
+)
+def test_a_bad_command_line_is_one_line_and_exit_2(args):
+    proc = _cli(*args)
+    assert proc.returncode == 2
+    assert proc.stderr.count("\n") == 1 and proc.stderr.startswith("storytrace: error:")
+    assert "Traceback" not in proc.stderr
