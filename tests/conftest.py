@@ -18,6 +18,14 @@ SHARED = Path(os.environ.get("STORYTRACE_SHARED", ROOT.parent / "shared"))
 SEEDS = SHARED / "seeds"
 
 
+def analyse_store(store, run=("dedup", "reuse", "stories"), **options):
+    """The corpus jobs over a store in this process, as ``storytrace analyse`` runs them."""
+    from storytrace.pipeline.jobs import RunOptions
+    from storytrace.pipeline.store import analyse
+
+    return analyse(store, RunOptions(**options), tuple(run), workers=1)
+
+
 def shared_path(*parts: str) -> Path:
     """A path under ../shared, skipping the test when it is absent."""
     path = SHARED.joinpath(*parts)
@@ -233,7 +241,5 @@ def hostile_db(tmp_path_factory) -> Path:
     with Store.open(db) as store:
         files, _ = corpus.expand_paths([str(hostile_records(folder))])
         corpus.ingest(store, files)
-        corpus.dedup(store, workers=1)
-        corpus.reuse(store, workers=1)
-        corpus.stories(store, workers=1)
+        analyse_store(store)
     return db

@@ -11,7 +11,7 @@ from pathlib import Path
 
 import pytest
 
-from conftest import SAMPLE
+from conftest import SAMPLE, analyse_store
 from storytrace import corpus
 from storytrace.store.db import Store
 from storytrace.store.schema import VERSION
@@ -30,9 +30,7 @@ def sample_store(tmp_path_factory):
         files, bad = corpus.expand_paths([str(SAMPLE / "corpus")])
         assert not bad
         corpus.ingest(s, files)
-        corpus.dedup(s, workers=1)
-        corpus.reuse(s, workers=1)
-        corpus.stories(s, workers=1)
+        analyse_store(s)
     return path
 
 
@@ -117,10 +115,10 @@ def test_dedup_groups_wire_copies_with_earliest_canonical(sample_store, truth):
         groups = s.dup_groups()
         assert groups
         for rows in groups.values():
-            dates = [r["published"] or "~" for r in rows]
-            canonical = rows[0]["canonical"]
-            assert rows[0]["article_id"] == canonical and dates[0] == min(dates)
-            assert len({r["outlet"] for r in rows}) >= 1
+            dates = [r.published or "~" for r in rows]
+            canonical = rows[0].canonical
+            assert rows[0].article_id == canonical and dates[0] == min(dates)
+            assert len({r.outlet for r in rows}) >= 1
 
 
 def test_reuse_direction_is_earlier_to_later(sample_store, truth):
@@ -128,8 +126,8 @@ def test_reuse_direction_is_earlier_to_later(sample_store, truth):
         passages = s.passages()
         assert passages
         for p in passages:
-            assert (p["a_published"] or "~") <= (p["b_published"] or "~")
-        flows = {(p["a_outlet"], p["b_outlet"]) for p in passages}
+            assert (p.a_published or "~") <= (p.b_published or "~")
+        flows = {(p.a_outlet, p.b_outlet) for p in passages}
         assert ("Meridian Wire", "The Harbor Tribune") in flows
 
 
@@ -141,7 +139,7 @@ def test_reuse_recovers_truth_passages(sample_store, truth):
         return set(re.sub(r"\W+", " ", t.lower()).split())
 
     with Store.open(sample_store) as s:
-        found = [(norm(p["a_text"]), norm(p["b_text"])) for p in s.passages()]
+        found = [(norm(p.a_text), norm(p.b_text)) for p in s.passages()]
     verbatim = [r for r in truth["reuse"] if r["kind"] in ("verbatim", "near-verbatim")]
     hits = sum(
         any(len(norm(r["source_text"]) & a) >= 0.8 * len(norm(r["source_text"])) for a, _ in found)
@@ -186,7 +184,7 @@ def test_stories_match_truth(sample_store, truth):
 def test_stories_are_deterministic(sample_store):
     with Store.open(sample_store) as s:
         before = [(x.id, x.article_ids) for x in s.stories()]
-        corpus.stories(s, workers=1)
+        analyse_store(s, ("stories",))
         assert [(x.id, x.article_ids) for x in s.stories()] == before
         members, outlets = s._members_by_join()  # what a join over the articles says
         for story in s.stories():
@@ -194,16 +192,22 @@ def test_stories_are_deterministic(sample_store):
             assert list(story.outlets) == outlets[story.id]
 
 
-def test_interrupted_stories_job_keeps_the_previous_stories(sample_store):
-    def interrupt(_: int) -> None:
+def test_interrupted_analyse_keeps_every_previous_result(sample_store, monkeypatch):
+    """Results are written in one transaction: a failure while writing keeps the old ones."""
+
+    def fail(*args, **kwargs):
         raise KeyboardInterrupt
 
     with Store.open(sample_store) as s:
-        before = [(x.id, x.article_ids, x.outlets) for x in s.stories()]
-        assert before
+        before = ([(x.id, x.article_ids, x.outlets) for x in s.stories()], s.count("passages"))
+        assert before[0]
+        monkeypatch.setattr(Store, "replace_story_rows", fail)
         with pytest.raises(KeyboardInterrupt):
-            corpus.stories(s, workers=1, progress=interrupt)
-        assert [(x.id, x.article_ids, x.outlets) for x in s.stories()] == before
+            analyse_store(s, ("dedup", "reuse", "stories"))
+        assert (
+            [(x.id, x.article_ids, x.outlets) for x in s.stories()],
+            s.count("passages"),
+        ) == before
 
 
 def test_engine_pool_gives_same_signatures_as_in_process():
@@ -367,27 +371,23 @@ def test_story_view_shows_labels_per_outlet(tmp_path):
     with Store.open(tmp_path / "labels.db") as s:
         files, _ = corpus.expand_paths([str(SAMPLE / "corpus")])
         corpus.ingest(s, files)
-        corpus.stories(s, workers=1)
-        corpus.quotes(s)
+        analyse_store(s, ("stories", "quotes"))
         biggest = s.stories()[0]
         view = story_view(s, biggest.id)
     assert view["speakers"] and view["labels"]
     assert any(len(e["outlets"]) >= 2 and any(e["outlets"].values()) for e in view["labels"])
 
 
-def test_dedup_with_another_threshold_resigns(store, tmp_path):
+def test_dedup_with_another_threshold_regroups(store, tmp_path):
     base = " ".join(f"word{i} harbour crane ferry storm {i % 7}" for i in range(60))
     (tmp_path / "a.txt").write_text(base)
     (tmp_path / "b.txt").write_text(
         base.replace("word10 ", "changed ", 1).replace("word30 ", "", 1)
     )
     corpus.ingest(store, [tmp_path / "a.txt", tmp_path / "b.txt"])
-    first = corpus.dedup(store, threshold=0.7, workers=1)
-    assert first.signed == 2 and first.groups == 1
-    again = corpus.dedup(store, threshold=0.7, workers=1)
-    assert again.signed == 0 and again.groups == 1
-    stricter = corpus.dedup(store, threshold=0.99, workers=1)
-    assert stricter.signed == 2 and stricter.groups == 0
+    assert analyse_store(store, ("dedup",), threshold=0.7).groups == 1
+    assert analyse_store(store, ("dedup",), threshold=0.7).groups == 1
+    assert analyse_store(store, ("dedup",), threshold=0.99).groups == 0
 
 
 def test_minhash_estimates_jaccard():
@@ -436,61 +436,35 @@ def test_jsonl_lines_in_cp1252_are_read_not_refused(store, tmp_path):
     assert "Na\u00efve plan" in texts
 
 
-def _lookup_indexes(store):
-    rows = store.conn.execute(
-        "SELECT name, sql FROM sqlite_master WHERE name IN ('bands_key', 'anchors_hash')"
-    ).fetchall()
-    return {name: sql for name, sql in rows}
-
-
-def test_bulk_and_incremental_loads_find_the_same_pairs(tmp_path, sample_store):
-    """A bulk load drops and rebuilds the lookup indexes; adding a few keeps them."""
+def test_analysing_in_steps_finds_what_analysing_at_once_finds(tmp_path, sample_store):
+    """Ingest part, analyse, ingest the rest, analyse: the same groups, pairs and stories,
+    and a near-copy added later joins its original's group and is aligned with it."""
     files, _ = corpus.expand_paths([str(SAMPLE / "corpus")])
     with Store.open(tmp_path / "steps.db") as steps:
         corpus.ingest(steps, files[:4])
-        corpus.dedup(steps, workers=1)
-        corpus.reuse(steps, workers=1)
-        corpus.ingest(steps, files[4:])  # more new than stored: bulk again
-        corpus.dedup(steps, workers=1)
-        corpus.reuse(steps, workers=1)
+        analyse_store(steps)
+        corpus.ingest(steps, files[4:])
+        analyse_store(steps)
         first_id = steps.conn.execute("SELECT id FROM articles").fetchone()[0]
         extra = tmp_path / "extra.txt"
         extra.write_text(steps.article(first_id).text + " This report was updated.")
-        corpus.ingest(steps, [extra])  # one new article: incremental, the index stays
-        before = _lookup_indexes(steps)
-        corpus.dedup(steps, workers=1)
-        corpus.reuse(steps, workers=1)
-        assert _lookup_indexes(steps) == before
-        assert "article_id" in before["bands_key"] and "article_id" in before["anchors_hash"]
-        got_groups = {
-            frozenset(r["article_id"] for r in rows) for rows in steps.dup_groups().values()
-        }
+        corpus.ingest(steps, [extra])
+        summary = analyse_store(steps)
+        got_groups = {frozenset(m.article_id for m in rows) for rows in steps.dup_groups().values()}
         got_pairs = set(steps.conn.execute("SELECT a_id, b_id FROM aligned_pairs").fetchall())
         extra_id = steps.conn.execute("SELECT id FROM articles ORDER BY rowid DESC").fetchone()[0]
+        got_stories = {frozenset(s.article_ids) - {extra_id} for s in steps.stories()}
     with Store.open(sample_store) as whole:
         want_groups = {
-            frozenset(r["article_id"] for r in rows) for rows in whole.dup_groups().values()
+            frozenset(m.article_id for m in rows) for rows in whole.dup_groups().values()
         }
         want_pairs = set(whole.conn.execute("SELECT a_id, b_id FROM aligned_pairs").fetchall())
-    # the near-copy of an existing article must join that article's group and get aligned
+        want_stories = {frozenset(s.article_ids) for s in whole.stories()}
+    assert summary.passages_new > 0  # only the new pairs were aligned on the last run
     assert any(extra_id in g for g in got_groups)
     assert {g - {extra_id} for g in got_groups} - {frozenset()} >= want_groups
     assert {p for p in got_pairs if extra_id not in p} == want_pairs
-
-
-def test_candidates_verified_in_small_slices_give_the_same_groups(
-    tmp_path, sample_store, monkeypatch
-):
-    with Store.open(sample_store) as whole:
-        want = {frozenset(r["article_id"] for r in rows) for rows in whole.dup_groups().values()}
-    assert want
-    monkeypatch.setattr(corpus, "CANDIDATE_CHUNK", 1)
-    files, _ = corpus.expand_paths([str(SAMPLE / "corpus")])
-    with Store.open(tmp_path / "sliced.db") as s:
-        corpus.ingest(s, files)
-        corpus.dedup(s, workers=1)
-        got = {frozenset(r["article_id"] for r in rows) for rows in s.dup_groups().values()}
-    assert got == want
+    assert got_stories - {frozenset()} == want_stories
 
 
 def _jsonl_lines(count):

@@ -2,7 +2,7 @@
 
 import pytest
 
-from conftest import SAMPLE, served
+from conftest import SAMPLE, analyse_store, served
 from storytrace import corpus
 from storytrace.store.db import Store
 
@@ -22,10 +22,7 @@ def web_db(tmp_path_factory):
     with Store.open(db) as s:
         files, _ = corpus.expand_paths([str(SAMPLE / "corpus"), str(evil)])
         corpus.ingest(s, files)
-        corpus.dedup(s, workers=1)
-        corpus.reuse(s, workers=1)
-        corpus.stories(s, workers=1)
-        corpus.quotes(s)
+        analyse_store(s, ("dedup", "reuse", "stories", "quotes"))
     return db
 
 
@@ -127,7 +124,7 @@ def _body_only_word(store: Store) -> tuple[str, str]:
     """A word some article has in its text but no title, headline or keywords: (word, story)."""
     import re
 
-    shown = " ".join(r["title"] for r in store.article_rows())
+    shown = " ".join(m.title for m in store.meta_of(store.article_ids()).values())
     shown += " ".join(s.headline + " " + " ".join(s.keywords) for s in store.stories())
     shown = shown.lower()
     for batch in store.iter_articles():
@@ -253,7 +250,7 @@ def test_story_passages_are_found_however_many_articles(web_db):
     with Store.open_read_only(web_db) as store:
         every = store.passages()
         assert every
-        pair = [every[0]["a_id"], every[0]["b_id"]]
+        pair = [every[0].a_id, every[0].b_id]
         padding = [f"{n:016x}" for n in range(900)]  # no such articles
         found = store.passages([pair[0], *padding, pair[1]])  # far apart in one long list
-        assert any(p["a_id"] == pair[0] and p["b_id"] == pair[1] for p in found)
+        assert any(p.a_id == pair[0] and p.b_id == pair[1] for p in found)

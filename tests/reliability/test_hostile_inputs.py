@@ -24,6 +24,7 @@ from storytrace.errors import InputError, StoreError
 from storytrace.ingest import Limits, load_article, read_path
 from storytrace.ingest.encoding import decode
 from storytrace.ingest.load import display_path
+from storytrace.ingest.stage import safe_records
 from storytrace.model import Article, Rejected
 from storytrace.store.db import Store
 
@@ -133,7 +134,7 @@ def test_file_name_that_is_not_utf8_is_ingested_and_remembered(hostile, tmp_path
 @pytest.mark.parametrize("name", ["bomb.jsonl.gz", "bomb.xml.gz", "bomb.csv.gz", "bomb.txt.gz"])
 def test_decompression_bombs_are_refused(hostile, name):
     folder, _ = hostile
-    items = list(corpus._records(folder / name, None, None, 1, Limits()))
+    items = list(safe_records(folder / name, None, None, 1, Limits()))
     assert items and all(isinstance(i, Rejected) for i in items)
     assert all("(raise with --max-" in i.reason for i in items), items
 

@@ -1,11 +1,12 @@
-"""Runs corpus stages: pure functions over a batch of records.
+"""Engines run corpus jobs: the same pure stages on a laptop or on a Spark cluster.
 
-    run_stage(stage, batches, workers=None) -> iterator of results, in input order
-
-A stage is a module-level function ``stage(batch) -> results`` with no I/O and no global
-state, so the same function runs in a local process pool now and on Spark later.
+Engine, Stage, Dataset     the contract (storytrace.engine.contract)
+LocalEngine                a process pool over Arrow files on disk
+SparkEngine                PySpark DataFrames (pip install storytrace[spark])
+run_stage                  the plain process pool that streams batches in order
 """
 
-from storytrace.engine.local import run_stage
+from storytrace.engine.contract import FILE_SCHEMA, Dataset, Engine, Stage
+from storytrace.engine.pool import run_stage
 
-__all__ = ["run_stage"]
+__all__ = ["FILE_SCHEMA", "Dataset", "Engine", "Stage", "run_stage"]

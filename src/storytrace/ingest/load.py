@@ -22,7 +22,8 @@ import os
 import stat
 import zlib
 from collections.abc import Iterator
-from pathlib import Path
+from dataclasses import dataclass
+from pathlib import Path, PurePosixPath
 from typing import BinaryIO
 
 from storytrace.errors import InputError
@@ -41,12 +42,38 @@ _KINDS = {
 }
 
 
-def display_path(path: str | Path) -> str:
+@dataclass(frozen=True, slots=True)
+class Blob:
+    """A file's bytes already in memory, with its name.
+
+    An engine that reaches files this process cannot open itself (HDFS or S3 through
+    Spark's Hadoop connectors) hands them over as a Blob; every reader takes one wherever
+    it takes a path, with the same budgets.
+    """
+
+    name: str
+    data: bytes
+
+    def stat_size(self) -> int:
+        return len(self.data)
+
+
+Source = Path | Blob
+
+
+def file_name(source: Source) -> str:
+    """The last part of a path or a Blob's name ("crawl.warc.gz")."""
+    return source.name if isinstance(source, Path) else PurePosixPath(source.name).name
+
+
+def display_path(path: str | Path | Blob) -> str:
     """The path as text that any store or terminal can hold.
 
     File names are bytes on POSIX; Python keeps undecodable ones as lone surrogates, which
     UTF-8 (SQLite, JSON, a terminal) refuses. They are shown as ``\\xff`` escapes instead.
     """
+    if isinstance(path, Blob):
+        return path.name
     text = os.fspath(path)
     try:
         text.encode("utf-8")
@@ -62,8 +89,10 @@ def special_kind(mode: int) -> str | None:
     return _KINDS.get(stat.S_IFMT(mode), "not a regular file")
 
 
-def check_regular(path: Path) -> os.stat_result:
+def check_regular(path: Source) -> os.stat_result | None:
     """The file's stat when it is a regular file; InputError naming what it is otherwise."""
+    if isinstance(path, Blob):
+        return None
     name = display_path(path)
     try:
         info = path.stat()
@@ -81,8 +110,10 @@ def check_regular(path: Path) -> os.stat_result:
     return info
 
 
-def open_file(path: Path) -> BinaryIO:
+def open_file(path: Source) -> BinaryIO:
     """A regular file opened for reading, checked on the open descriptor itself."""
+    if isinstance(path, Blob):
+        return io.BufferedReader(io.BytesIO(path.data))  # type: ignore[arg-type]
     check_regular(path)
     name = display_path(path)
     try:
@@ -151,7 +182,7 @@ class _Budgeted(io.RawIOBase):
             super().close()
 
 
-def open_inflated(path: Path, limits: Limits = DEFAULT_LIMITS) -> BinaryIO:
+def open_inflated(path: Source, limits: Limits = DEFAULT_LIMITS) -> BinaryIO:
     """The file's bytes, decompressed on the fly when it is gzip, bzip2 or xz."""
     raw = open_file(path)
     head = raw.read(8)
@@ -164,7 +195,7 @@ def open_inflated(path: Path, limits: Limits = DEFAULT_LIMITS) -> BinaryIO:
     return io.BufferedReader(_Budgeted(inner, raw, limits, display_path(path), kind), 1 << 16)
 
 
-def read_capped(path: Path, cap: int, option: str, limits: Limits = DEFAULT_LIMITS) -> bytes:
+def read_capped(path: Source, cap: int, option: str, limits: Limits = DEFAULT_LIMITS) -> bytes:
     """The whole (decompressed) file when it fits ``cap``; refused naming ``option`` if not."""
     name = display_path(path)
     pieces, size = [], 0
@@ -180,7 +211,7 @@ def read_capped(path: Path, cap: int, option: str, limits: Limits = DEFAULT_LIMI
     return data
 
 
-def read_document(path: Path, limits: Limits = DEFAULT_LIMITS) -> bytes:
+def read_document(path: Source, limits: Limits = DEFAULT_LIMITS) -> bytes:
     """One article file's bytes, under the record cap (decompressed when compressed)."""
     data = read_capped(path, limits.max_record_bytes, "--max-record-mb", limits)
     if looks_binary(data):
@@ -188,13 +219,13 @@ def read_document(path: Path, limits: Limits = DEFAULT_LIMITS) -> bytes:
     return data
 
 
-def read_text(path: Path, limits: Limits = DEFAULT_LIMITS, html: bool = False) -> str:
+def read_text(path: Source, limits: Limits = DEFAULT_LIMITS, html: bool = False) -> str:
     """``read_document`` then ``decode``; an HTML page's declared charset is tried first."""
     data = read_document(path, limits)
     return decode(data, declared_charset(data) if html else None)
 
 
-def head_bytes(path: Path, limits: Limits = DEFAULT_LIMITS) -> bytes:
+def head_bytes(path: Source, limits: Limits = DEFAULT_LIMITS) -> bytes:
     """The first few kilobytes of the file, decompressed, for sniffing its format.
 
     Damage further on is the reader's to report (it keeps the records before it), so a
@@ -210,7 +241,7 @@ def head_bytes(path: Path, limits: Limits = DEFAULT_LIMITS) -> bytes:
     return head
 
 
-def iter_lines(path: Path, limits: Limits = DEFAULT_LIMITS) -> Iterator[bytes | int]:
+def iter_lines(path: Source, limits: Limits = DEFAULT_LIMITS) -> Iterator[bytes | int]:
     """Each line of the file, or the byte length of a line over the record cap.
 
     An over-long line is read through in pieces and never held whole, so a 2 GB line costs

@@ -40,12 +40,14 @@ _EXTENSIONS = {
     ".xml": "feed",
     ".warc": "warc",
     ".arc": "warc",
+    ".parquet": "parquet",
+    ".pq": "parquet",
 }
-FORMATS = ("text", "html", "json", "jsonl", "csv", "feed", "warc")
+FORMATS = ("text", "html", "json", "jsonl", "csv", "feed", "warc", "parquet")
 
 
-def _inner_name(path: Path) -> str:
-    name = path.name.lower()
+def _inner_name(path: load.Source) -> str:
+    name = load.file_name(path).lower()
     for suffix in (".gz", ".bz2", ".xz"):
         name = name.removesuffix(suffix)
     return name
@@ -53,6 +55,8 @@ def _inner_name(path: Path) -> str:
 
 def sniff(head: bytes) -> str:
     """Guess a format from the first bytes of a file."""
+    if head.startswith(b"PAR1"):
+        return "parquet"
     text = head.lstrip(b"\xef\xbb\xbf \t\r\n")[:2048].lower()
     if text.startswith(b"warc/"):
         return "warc"
@@ -70,7 +74,7 @@ def sniff(head: bytes) -> str:
     return "text"
 
 
-def detect_format(path: Path, head: bytes) -> str:
+def detect_format(path: load.Source, head: bytes) -> str:
     """The reader for ``path``: by extension first, then by content."""
     name = _inner_name(path)
     for ext in sorted(_EXTENSIONS, key=len, reverse=True):
@@ -83,7 +87,7 @@ def detect_format(path: Path, head: bytes) -> str:
 
 
 def read_path(
-    path: str | Path,
+    path: str | Path | load.Blob,
     fmt: str | None = None,
     fields: FieldMap | None = None,
     workers: int = 1,
@@ -94,7 +98,7 @@ def read_path(
     ``workers`` > 1 parses a streamed JSONL file in a process pool. Nothing is read before
     the file is known to be a regular file, and every read stays within ``limits``.
     """
-    path = Path(path)
+    path = path if isinstance(path, load.Blob) else Path(path)
     load.check_regular(path)
     source = load.display_path(path)
     head = load.head_bytes(path, limits)
@@ -111,6 +115,11 @@ def read_path(
         return
     if fmt == "csv":
         yield from _csv(path, source, fields, head, limits)
+        return
+    if fmt == "parquet":
+        from storytrace.ingest.records import read_parquet
+
+        yield from read_parquet(path, source, fields, limits)
         return
     if fmt == "jsonl" and not head.startswith(_UTF16_MARKS) and not utf16_without_bom(head):
         yield from read_jsonl(load.iter_lines(path, limits), source, fields, workers, limits)
@@ -134,7 +143,7 @@ def read_path(
 _UTF16_MARKS = (codecs.BOM_UTF16_LE, codecs.BOM_UTF16_BE)
 
 
-def _single(path: Path, fmt: str, source: str, limits: Limits) -> Article:
+def _single(path: load.Source, fmt: str, source: str, limits: Limits) -> Article:
     text = load.read_text(path, limits, html=fmt == "html")
     if fmt == "html":
         from storytrace.ingest.html import parse_html
@@ -149,11 +158,11 @@ def _single(path: Path, fmt: str, source: str, limits: Limits) -> Article:
 
 
 def _csv(
-    path: Path, source: str, fields: FieldMap | None, head: bytes, limits: Limits
+    path: load.Source, source: str, fields: FieldMap | None, head: bytes, limits: Limits
 ) -> Iterator[Article | Rejected]:
     """CSV/TSV streamed row by row in the encoding its first kilobytes show."""
     codec = guess_codec(head, final=False)
     with load.open_inflated(path, limits) as handle:
         text = io.TextIOWrapper(handle, encoding=codec, errors="replace", newline="")
-        tab = path.name.lower().removesuffix(".gz").endswith(".tsv")
+        tab = _inner_name(path).endswith(".tsv")
         yield from read_csv(text, source, fields, "\t" if tab else None, limits)

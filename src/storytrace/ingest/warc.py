@@ -11,18 +11,17 @@ from __future__ import annotations
 
 import zlib
 from collections.abc import Iterator
-from pathlib import Path
 
 from storytrace.errors import InputError
 from storytrace.ingest.encoding import declared_charset, decode
 from storytrace.ingest.limits import DEFAULT_LIMITS, Limits, size_text
-from storytrace.ingest.load import open_file
+from storytrace.ingest.load import Source, open_file
 from storytrace.ingest.records import guarded
 from storytrace.model import Article, Rejected
 
 
 def read_warc(
-    path: Path, source: str, limits: Limits = DEFAULT_LIMITS
+    path: Source, source: str, limits: Limits = DEFAULT_LIMITS
 ) -> Iterator[Article | Rejected]:
     """Articles from the HTML responses of a WARC file.
 

@@ -15,10 +15,6 @@ TABLES = ("articles", "passages", "quotes", "stories", "rejections")
 
 
 def _rows(store: Store, table: str):
-    if table == "rejections":
-        for r in store.rejections():
-            yield dict(r)
-        return
     yield from store.table_rows(table)
 
 

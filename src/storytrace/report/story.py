@@ -5,7 +5,6 @@ These only arrange what the corpus jobs stored; they compute nothing new.
 
 from __future__ import annotations
 
-import json
 from collections import defaultdict
 from typing import Any
 
@@ -26,29 +25,28 @@ def story_view(store: Store, story_id: str) -> dict[str, Any]:
     story = store.story(story_id)
     ids = list(story.article_ids)
     meta = store.meta_of(ids)
-    urls = store.urls_of(ids)
-    rows = sorted((meta[i] for i in ids), key=lambda r: (r["published"] or "~", r["id"]))
+    rows = sorted((meta[i] for i in ids if i in meta), key=lambda r: (r.published or "~", r.id))
     by_outlet: dict[str, list[dict[str, Any]]] = defaultdict(list)
     for r in rows:
-        by_outlet[r["outlet"] or "unknown"].append(
-            {"id": r["id"], "title": r["title"], "published": r["published"], "words": r["words"]}
+        by_outlet[r.outlet or "unknown"].append(
+            {"id": r.id, "title": r.title, "published": r.published, "words": r.words}
         )
     passages = [
         {
-            "from": p["a_id"],
-            "to": p["b_id"],
-            "from_outlet": p["a_outlet"],
-            "to_outlet": p["b_outlet"],
-            "kind": p["kind"],
-            "score": round(p["score"], 3),
-            "text": p["a_text"],
-            "taken_as": p["b_text"],
+            "from": p.a_id,
+            "to": p.b_id,
+            "from_outlet": p.a_outlet,
+            "to_outlet": p.b_outlet,
+            "kind": p.kind,
+            "score": round(p.score, 3),
+            "text": p.a_text,
+            "taken_as": p.b_text,
         }
         for p in store.passages(ids)
     ]
     speakers: dict[str, dict[str, Any]] = {}
     for q in store.quotes(ids):
-        name = q["speaker_resolved"] or q["speaker"]
+        name = q.speaker_resolved or q.speaker
         key = _speaker_key(name)
         if key is None:
             continue
@@ -57,11 +55,11 @@ def story_view(store: Store, story_id: str) -> dict[str, Any]:
             entry["speaker"] = name
         entry["quotes"].append(
             {
-                "article": q["article_id"],
-                "outlet": q["outlet"],
-                "text": q["text"],
-                "cue": q["cue"],
-                "direct": bool(q["direct"]),
+                "article": q.article_id,
+                "outlet": q.outlet,
+                "text": q.text,
+                "cue": q.cue,
+                "direct": q.direct,
             }
         )
     ranked = sorted(
@@ -73,20 +71,20 @@ def story_view(store: Store, story_id: str) -> dict[str, Any]:
         "labels": _labels(store, ids),
         "story": story.to_dict(),
         "first": {
-            "id": first["id"],
-            "outlet": first["outlet"],
-            "published": first["published"],
-            "title": first["title"],
+            "id": first.id,
+            "outlet": first.outlet,
+            "published": first.published,
+            "title": first.title,
         }
         if first
         else None,
         "timeline": [
             {
-                "id": r["id"],
-                "outlet": r["outlet"],
-                "published": r["published"],
-                "title": r["title"],
-                "url": urls.get(r["id"]),
+                "id": r.id,
+                "outlet": r.outlet,
+                "published": r.published,
+                "title": r.title,
+                "url": r.url,
             }
             for r in rows
         ],
@@ -106,30 +104,30 @@ def _labels(store: Store, ids: list[str], top: int = 12) -> list[dict[str, Any]]
     from storytrace.nlp.entities import name_key, same_entity
 
     groups: list[dict[str, Any]] = []
-    for row in sorted(store.entities(ids), key=lambda r: -len(r["name"])):
-        if row["name"].isupper():
+    for row in sorted(store.entities(ids), key=lambda r: -len(r.name)):
+        if row.name.isupper():
             continue  # a dateline ("HOLLIN -"), not an actor
-        key = name_key(row["name"])
+        key = name_key(row.name)
         group = next(
             (
                 g
                 for g in groups
-                if g["label"] == row["label"] and same_entity(key, g["key"], row["label"])
+                if g["label"] == row.label and same_entity(key, g["key"], row.label)
             ),
             None,
         )
         if group is None:
             group = {
                 "key": key,
-                "name": row["name"],
-                "label": row["label"],
+                "name": row.name,
+                "label": row.label,
                 "mentions": 0,
                 "outlets": {},
             }
             groups.append(group)
-        group["mentions"] += row["mentions"]
-        labels = group["outlets"].setdefault(row["outlet"] or "unknown", [])
-        for d in json.loads(row["descriptors"]):
+        group["mentions"] += row.mentions
+        labels = group["outlets"].setdefault(row.outlet or "unknown", [])
+        for d in row.descriptors:
             if d not in labels:
                 labels.append(d)
     ranked = sorted(groups, key=lambda g: (-len(g["outlets"]), -g["mentions"], g["name"]))[:top]
@@ -145,10 +143,10 @@ def outlet_flows(store: Store) -> list[dict[str, Any]]:
     pairs: dict[tuple[str, str], set[tuple[str, str]]] = defaultdict(set)
     counts: dict[tuple[str, str], list[int]] = defaultdict(lambda: [0, 0])
     for p in store.passages():
-        key = (p["a_outlet"] or "unknown", p["b_outlet"] or "unknown")
-        pairs[key].add((p["a_id"], p["b_id"]))
+        key = (p.a_outlet or "unknown", p.b_outlet or "unknown")
+        pairs[key].add((p.a_id, p.b_id))
         counts[key][0] += 1
-        counts[key][1] += len((p["a_text"] or "").split())
+        counts[key][1] += len((p.a_text or "").split())
     return sorted(
         (
             {

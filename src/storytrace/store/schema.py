@@ -216,5 +216,14 @@ MIGRATIONS: tuple[str, ...] = (
     ALTER TABLE rejections ADD COLUMN file TEXT;
     CREATE INDEX rejections_file ON rejections(file);
     """,
+    # 10: the corpus jobs run in an engine (storytrace.pipeline) and recompute signatures
+    # and n-gram anchors as they go, so the tables that held them for SQL grouping go.
+    """
+    DROP TABLE IF EXISTS bands;
+    DROP TABLE IF EXISTS signatures;
+    DROP TABLE IF EXISTS anchors;
+    DROP TABLE IF EXISTS anchored;
+    DELETE FROM settings WHERE key = 'banding';
+    """,
 )
 VERSION = len(MIGRATIONS)

@@ -50,6 +50,8 @@ class StoryOptions:
     min_vote_share: float = 0.1  # skip candidates sharing fewer keys than this x the best's
     refine_rounds: int = 2  # passes that place the open stories' articles again
     refine_every: float = 1.0  # in windows: how often the open stories are refined
+    block_days: float = 28.0  # time blocks clustered in parallel (see stories.stages)
+    reuse_link_chars: int = 150  # shared passages this long tie two articles' stories
 
 
 # With sentence embeddings of title and lead as a third kind of evidence.
@@ -232,12 +234,15 @@ class StoryClusterer:
         centroid, terms = story.centroid, f.terms
         shared = terms.keys() & centroid.keys()  # a set operation in C: few terms are shared
         # map() with C-level getters and multiply: no Python frame per shared term
-        dot = sum(
+        # math.fsum is exact, so the result does not depend on the order a set of strings
+        # iterates in, which differs from process to process (hash randomisation): the
+        # same article scores the same on every worker and engine
+        dot = math.fsum(
             map(operator.mul, map(terms.__getitem__, shared), map(centroid.__getitem__, shared))
         )
         norm = story.norm
         if own:
-            mine = sum(w * w for w in map(terms.__getitem__, shared))
+            mine = math.fsum(w * w for w in map(terms.__getitem__, shared))
             norm = math.sqrt(max(norm * norm - 2 * dot + mine, 0.0))
             dot -= mine
         score = o.lexical_weight * dot / (norm or 1.0)

@@ -12,7 +12,6 @@ from __future__ import annotations
 
 import json
 import os
-import sqlite3
 import threading
 from collections import OrderedDict
 from collections.abc import Callable, Hashable
@@ -31,6 +30,7 @@ from starlette.exceptions import HTTPException as StarletteHTTPException
 from storytrace.errors import StorytraceError
 from storytrace.report.safe import safe_url
 from storytrace.store.db import Store
+from storytrace.store.rows import StorySummary
 from storytrace.web import MAX_COMPARE_WORDS
 from storytrace.web.docs import add_docs
 from storytrace.web.graph import Flow, Graph, reuse_graph, story_flows
@@ -112,7 +112,7 @@ class _Cache:
 
 def _story_page(
     store: Store, q: str, outlet: str, since: str, until: str, sort: str, page: int
-) -> tuple[dict[str, Any], list[sqlite3.Row]]:
+) -> tuple[dict[str, Any], list[StorySummary]]:
     """One page of matching stories: (counts, story rows with members as stored JSON)."""
     total, ids = store.search_stories(
         q, outlet, since, until, sort, PAGE_SIZE, (page - 1) * PAGE_SIZE
@@ -126,19 +126,19 @@ def _story_page(
     return counts, store.story_rows(ids)
 
 
-def _summary(row: sqlite3.Row) -> dict[str, Any]:
+def _summary(row: StorySummary) -> dict[str, Any]:
     """A story as ``Story.to_dict`` has it, less the member ids."""
     return {
-        "id": row["id"],
-        "headline": row["headline"],
-        "keywords": json.loads(row["keywords"]),
-        "first": row["first"],
-        "last": row["last"],
-        "outlets": json.loads(row["outlets"]),
+        "id": row.id,
+        "headline": row.headline,
+        "keywords": list(row.keywords),
+        "first": row.first,
+        "last": row.last,
+        "outlets": list(row.outlets),
     }
 
 
-def _stories_json(counts: dict[str, Any], rows: list[sqlite3.Row]) -> Response:
+def _stories_json(counts: dict[str, Any], rows: list[StorySummary]) -> Response:
     """The page as JSON, each story's member ids spliced in as the store keeps them.
 
     A page of big stories carries thousands of ids; decoding them only to encode them again
@@ -146,7 +146,7 @@ def _stories_json(counts: dict[str, Any], rows: list[sqlite3.Row]) -> Response:
     ``Story.to_dict``, so the output is the same.
     """
     stories = ",".join(
-        json.dumps(_summary(r), ensure_ascii=False)[:-1] + ',"article_ids":' + r["members"] + "}"
+        json.dumps(_summary(r), ensure_ascii=False)[:-1] + ',"article_ids":' + r.members_json + "}"
         for r in rows
     )
     body = json.dumps(counts)[:-1] + ',"stories":[' + stories + "]}"
@@ -374,7 +374,7 @@ def create_app(db: str | Path, max_compare_words: int = MAX_COMPARE_WORDS) -> Fa
             "stories.html",
             {
                 **counts,
-                "stories": [{**_summary(r), "size": r["size"]} for r in rows],
+                "stories": [{**_summary(r), "size": r.size} for r in rows],
                 "q": q,
                 "outlet": outlet,
                 "since": since,

@@ -1,0 +1,141 @@
+"""What every command shares: the app, the two consoles, options, progress, the store.
+
+Commands are presentation only: they map flags onto the library's options, call it, and
+show what it returns.
+"""
+
+from __future__ import annotations
+
+import json
+import sys
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
+from pathlib import Path
+from typing import Annotated
+
+import typer
+from rich.console import Console
+
+app = typer.Typer(
+    name="storytrace",
+    help="Trace one news story across outlets: copies, rewrites, quotes, labels and stories.",
+    no_args_is_help=True,
+    add_completion=False,
+    pretty_exceptions_enable=False,
+)
+out = Console(highlight=False, soft_wrap=False)
+err = Console(stderr=True, highlight=False, soft_wrap=True)
+
+
+def print_json(data: object) -> None:
+    sys.stdout.write(json.dumps(data, ensure_ascii=False, indent=2) + "\n")
+
+
+# Reading budgets, shared by every command that reads files (see storytrace.ingest.limits).
+MaxRecordMb = Annotated[
+    float,
+    typer.Option(
+        "--max-record-mb",
+        min=0.01,
+        help="Largest record read: a text or HTML file, a JSON line, a CSV row, a WARC page.",
+    ),
+]
+MaxFileMb = Annotated[
+    float,
+    typer.Option(
+        "--max-file-mb",
+        min=0.01,
+        help="Largest JSON document or feed parsed in one piece, once decompressed.",
+    ),
+]
+MaxInflatedGb = Annotated[
+    float,
+    typer.Option(
+        "--max-inflated-gb", min=0.001, help="Largest size any compressed file may expand to."
+    ),
+]
+MaxInflationRatio = Annotated[
+    float,
+    typer.Option(
+        "--max-inflation-ratio",
+        min=1,
+        help="Largest decompressed/compressed size ratio (a bomb inflates 1,000-fold).",
+    ),
+]
+
+
+def limits_of(record_mb: float, file_mb: float, inflated_gb: float, ratio: float):
+    from storytrace.ingest.limits import GB, MB, Limits
+
+    return Limits(
+        max_record_bytes=int(record_mb * MB),
+        max_whole_file_bytes=int(file_mb * MB),
+        max_inflated_bytes=int(inflated_gb * GB),
+        max_inflation_ratio=ratio,
+    )
+
+
+DbOption = Annotated[Path, typer.Option("--db", help="The SQLite store.")]
+DEFAULT_DB = Path("storytrace.db")
+
+
+class _RateColumn:
+    """Items per second, for the progress bar."""
+
+    def __new__(cls):
+        from rich.progress import ProgressColumn
+        from rich.text import Text
+
+        class Rate(ProgressColumn):
+            def render(self, task):
+                speed = task.finished_speed or task.speed
+                return Text(f"{speed:,.1f}/s" if speed else "", style="dim")
+
+        return Rate()
+
+
+@contextmanager
+def progress_bar(label: str, total: int | None) -> Iterator[Callable[[int], None]]:
+    """A progress bar on stderr with rate and time left; yields an advance(n) function."""
+    from rich.progress import (
+        BarColumn,
+        MofNCompleteColumn,
+        Progress,
+        TaskProgressColumn,
+        TextColumn,
+        TimeElapsedColumn,
+        TimeRemainingColumn,
+    )
+
+    columns = [
+        TextColumn("{task.description}"),
+        BarColumn(),
+        MofNCompleteColumn(),
+        TaskProgressColumn(),
+        _RateColumn(),
+        TimeElapsedColumn(),
+        TimeRemainingColumn(),
+    ]
+    with Progress(*columns, console=err, transient=True) as bar:
+        task = bar.add_task(label, total=total)
+        yield lambda n: bar.advance(task, n)
+
+
+def open_store(db: Path, create: bool = False):
+    from storytrace.store.db import Store
+
+    return Store.open(db, create=create)
+
+
+@contextmanager
+def step_lines(label: str) -> Iterator[Callable[[str, str], None]]:
+    """Report an engine's steps: a status line on a terminal, plain lines otherwise.
+
+    A job of many steps has no total known in advance, so each step says what it did
+    ("dedup/verify: 1,204 rows") as it finishes, rather than a bar that jumps.
+    """
+    if err.is_terminal:
+        with err.status(f"{label}…") as status:
+            yield lambda step, message: status.update(f"{label}: {step} ({message})")
+    else:
+        yield lambda step, message: err.print(f"  {step}: {message}", markup=False)
