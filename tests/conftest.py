@@ -2,8 +2,11 @@
 
 from __future__ import annotations
 
+import csv
+import gzip
 import json
 import os
+import shutil
 import subprocess
 import sys
 from collections.abc import Iterator
@@ -79,8 +82,6 @@ def cli():
 
 def chromium_or_skip() -> str:
     """Debian's chromium for Playwright, skipping the test when it is not installed."""
-    import shutil
-
     chromium = shutil.which("chromium") or (
         "/usr/bin/chromium" if Path("/usr/bin/chromium").exists() else None
     )
@@ -243,3 +244,75 @@ def hostile_db(tmp_path_factory) -> Path:
         corpus.ingest(store, files)
         analyse_store(store)
     return db
+
+
+# -- the engines' parity corpus (tests/test_spark*.py) ------------------------------------
+PARITY_ARTICLES = 2000
+
+
+def write_parity_corpus(folder: Path, articles: int = PARITY_ARTICLES) -> Path:
+    """Generated articles in three files (JSONL, gzip JSONL, CSV), the sample corpus, and
+    broken inputs that must come out as the same rejections on both engines."""
+    folder.mkdir(parents=True, exist_ok=True)
+    sys.path.insert(0, str(ROOT / "benchmarks"))
+    from corpusgen import CorpusGenerator
+
+    records = list(CorpusGenerator(articles, 23))
+    third = len(records) // 3
+    (folder / "wire.jsonl").write_text("".join(json.dumps(r) + "\n" for r in records[:third]))
+    (folder / "feed.jsonl.gz").write_bytes(
+        gzip.compress("".join(json.dumps(r) + "\n" for r in records[third : 2 * third]).encode())
+    )
+    with (folder / "archive.csv").open("w", newline="", encoding="utf-8") as handle:
+        writer = csv.DictWriter(handle, fieldnames=["id", "title", "text", "published", "outlet"])
+        writer.writeheader()
+        for r in records[2 * third :]:
+            writer.writerow({k: r.get(k) for k in writer.fieldnames})
+    import shutil
+
+    shutil.copytree(SAMPLE / "corpus", folder / "sample")
+    (folder / "broken.jsonl").write_text(
+        '{"text": "cut off\n' + json.dumps({"id": "a5", "text": "same id, other text " * 5}) + "\n"
+    )
+    (folder / "empty.txt").write_bytes(b"")
+    (folder / "torn.jsonl.gz").write_bytes(gzip.compress(b'{"text": "one"}\n' * 50)[:-20])
+    return folder
+
+
+def read_tables(out: Path) -> dict:
+    import pyarrow.parquet as pq
+
+    from storytrace.pipeline.schemas import OUTPUT_TABLES
+
+    return {name: pq.read_table(out / name) for name in OUTPUT_TABLES}
+
+
+def assert_same_tables(a: Path, b: Path) -> None:
+    """Every output table of two run folders, row for row, column for column."""
+    from storytrace.pipeline.schemas import OUTPUT_TABLES
+
+    left, right = read_tables(a), read_tables(b)
+    for name, (schema, _) in OUTPUT_TABLES.items():
+        x = left[name].select(schema.names).cast(schema)
+        y = right[name].select(schema.names).cast(schema)
+        assert x.num_rows == y.num_rows, name
+        if not x.equals(y):
+            for i, (p, q) in enumerate(zip(x.to_pylist(), y.to_pylist(), strict=True)):
+                assert p == q, (name, i, {k: (p[k], q[k]) for k in p if p[k] != q[k]})
+
+
+@pytest.fixture(scope="session")
+def parity_corpus(tmp_path_factory) -> Path:
+    return write_parity_corpus(tmp_path_factory.mktemp("parity") / "in")
+
+
+@pytest.fixture(scope="session")
+def parity_local_out(parity_corpus, tmp_path_factory) -> Path:
+    from storytrace.engine.local import LocalEngine
+    from storytrace.pipeline.jobs import RunOptions
+    from storytrace.pipeline.run import run
+
+    out = tmp_path_factory.mktemp("local") / "out"
+    engine = LocalEngine(out / "_work", out, workers=2)
+    run(engine, [str(parity_corpus)], RunOptions())
+    return out

@@ -7,7 +7,7 @@
                                                sorted by ``order``; the stage reduces them
     join(step, left, right, on, take, how)     rows of ``left`` with columns of matching
                                                ``right`` rows (inner, left, left anti)
-    count(step, data, key)                     how many rows hold each key
+    count(step, data, key, weight)             how many rows hold each key (or a sum)
     union(step, *data)                         rows of several datasets of one schema
     components(step, edges)                    connected components of an undirected graph
     source(step, table) / collect(data)        small tables in and out of the engine
@@ -44,6 +44,10 @@ FILE_SCHEMA = pa.schema(
         ("path", pa.string()),  # as shown in sources and rejections
         ("size", pa.int64()),
         ("content", pa.binary()),
+        # a piece of a big JSON Lines file: its byte range and the lines before it
+        ("start", pa.int64()),
+        ("end", pa.int64()),
+        ("first_line", pa.int64()),
     ]
 )
 Progress = Callable[[str, str], None]  # (step, message)
@@ -113,7 +117,11 @@ class Engine(ABC):
     def source(self, step: str, table: pa.Table) -> Dataset: ...
 
     @abstractmethod
-    def map(self, step: str, data: Dataset, stage: Stage, shared: Any = None) -> Dataset: ...
+    def map(
+        self, step: str, data: Dataset, stage: Stage, shared: Any = None, cheap: bool = False
+    ) -> Dataset:
+        """``cheap``: the stage costs little (a filter, a few columns), so an engine may
+        compute it again inside each step that reads it instead of storing its rows."""
 
     @abstractmethod
     def group(
@@ -140,8 +148,11 @@ class Engine(ABC):
         names they get in the result (none for ``left_anti``)."""
 
     @abstractmethod
-    def count(self, step: str, data: Dataset, key: Sequence[str]) -> Dataset:
-        """One row per distinct key: the key columns and ``n`` (int64)."""
+    def count(
+        self, step: str, data: Dataset, key: Sequence[str], weight: str | None = None
+    ) -> Dataset:
+        """One row per distinct key: the key columns and ``n`` (int64), the number of rows
+        with that key, or with ``weight`` the sum of that integer column over them."""
 
     @abstractmethod
     def union(self, step: str, *data: Dataset) -> Dataset: ...

@@ -21,11 +21,9 @@ import shutil
 import uuid
 from collections.abc import Callable, Iterable, Mapping, Sequence
 from concurrent.futures import ProcessPoolExecutor
-from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-import numpy as np
 import pyarrow as pa
 import pyarrow.parquet as pq
 
@@ -38,206 +36,26 @@ from storytrace.engine.contract import (
     Progress,
     Stage,
 )
-from storytrace.engine.tables import (
-    conform,
-    hash_partition,
-    sorted_table,
-    whole_group_chunks,
+from storytrace.engine.parts import (
+    COMPONENT_SCHEMA,
+    LocalDataset,
+    PartWriter,
+    count_task,
+    group_task,
+    join_task,
+    joined_schema,
+    local_dataset,
+    map_task,
+    read_part,
+    split_task,
+    star,
+    write_sorted,
 )
+from storytrace.engine.tables import conform
 
-PART_ROWS = 50_000  # rows per output part file of a map step
 PARTITION_BYTES = 96 << 20  # input bytes per shuffle partition (one is sorted in memory)
 MAX_PARTITIONS = 512
-FINAL_PART_ROWS = 100_000  # rows per Parquet part of an output table
 DONE = "_DONE"
-
-
-@dataclass(frozen=True, slots=True)
-class LocalDataset(Dataset):
-    """Arrow IPC part files, read in name order."""
-
-    parts: tuple[str, ...]
-    schema: pa.Schema
-
-    @property
-    def bytes(self) -> int:
-        return sum(Path(p).stat().st_size for p in self.parts)
-
-
-def read_part(path: str) -> pa.Table:
-    """One part, memory-mapped: slices of it cost nothing until they are read."""
-    with pa.memory_map(path) as source:
-        return pa.ipc.open_file(source).read_all()
-
-
-class _PartWriter:
-    """Arrow IPC files of at most ``rows`` rows each, named ``prefix-NNNN.arrow``."""
-
-    def __init__(self, prefix: str, schema: pa.Schema, rows: int = PART_ROWS) -> None:
-        self.prefix, self.schema, self.rows = prefix, schema, rows
-        self.paths: list[str] = []
-        self.total = 0
-        self._sink: Any = None
-        self._writer: Any = None
-        self._in_part = 0
-
-    def write(self, table: pa.Table) -> None:
-        while table.num_rows:
-            if self._writer is None:
-                path = f"{self.prefix}-{len(self.paths):04d}.arrow"
-                self._sink = pa.OSFile(path, "wb")
-                self._writer = pa.ipc.new_file(self._sink, self.schema)
-                self.paths.append(path)
-                self._in_part = 0
-            room = self.rows - self._in_part
-            piece, table = table.slice(0, room), table.slice(room)
-            self._writer.write_table(piece)
-            self._in_part += piece.num_rows
-            self.total += piece.num_rows
-            if self._in_part >= self.rows:
-                self._close_part()
-
-    def _close_part(self) -> None:
-        if self._writer is not None:
-            self._writer.close()
-            self._sink.close()
-            self._writer = self._sink = None
-
-    def close(self) -> list[str]:
-        self._close_part()
-        return self.paths
-
-
-# -- tasks run in worker processes (module level, so they pickle) -------------------------
-def _shared_value(shared: Any) -> Any:
-    return pool.shared_value() if isinstance(shared, pool.FromPool) else shared
-
-
-def _map_task(stage: Stage, part: str, prefix: str, shared: Any) -> tuple[list[str], int]:
-    shared = _shared_value(shared)
-    table = read_part(part)
-    writer = _PartWriter(prefix, stage.schema)
-    for start in range(0, table.num_rows, stage.batch_rows):
-        for result in stage.run(table.slice(start, stage.batch_rows), shared):
-            writer.write(result)
-    return writer.close(), writer.total
-
-
-def _split_task(part: str, key: Sequence[str], partitions: int, folder: str, name: str) -> None:
-    """Write the rows of ``part`` into ``folder/pNNNN/name.arrow`` by hash of ``key``."""
-    table = read_part(part)
-    if table.num_rows == 0:
-        return
-    target = hash_partition(table, key, partitions)
-    order = np.argsort(target, kind="stable")
-    table, target = table.take(order), target[order]
-    bounds = np.searchsorted(target, np.arange(partitions + 1))
-    for p in range(partitions):
-        lo, hi = int(bounds[p]), int(bounds[p + 1])
-        if hi > lo:
-            out = Path(folder) / f"p{p:04d}"
-            out.mkdir(parents=True, exist_ok=True)
-            with (
-                pa.OSFile(str(out / f"{name}.arrow"), "wb") as sink,
-                pa.ipc.new_file(sink, table.schema) as writer,
-            ):
-                writer.write_table(table.slice(lo, hi - lo))
-
-
-def _partition_table(folder: Path, side: str, schema: pa.Schema) -> pa.Table:
-    pieces = sorted(folder.glob(f"{side}-*.arrow")) if folder.exists() else []
-    if not pieces:
-        return schema.empty_table()
-    return pa.concat_tables([read_part(str(p)) for p in pieces])
-
-
-def _group_task(
-    stage: Stage,
-    folder: str,
-    key: Sequence[str],
-    order: Sequence[str],
-    schema: pa.Schema,
-    prefix: str,
-    shared: Any,
-) -> tuple[list[str], int]:
-    shared = _shared_value(shared)
-    table = sorted_table(_partition_table(Path(folder), "in", schema), key, order)
-    writer = _PartWriter(prefix, stage.schema)
-    slices = (table.slice(s, PART_ROWS) for s in range(0, table.num_rows, PART_ROWS))
-    for chunk in whole_group_chunks(slices, key, stage.batch_rows):
-        for result in stage.run(chunk, shared):
-            writer.write(result)
-    return writer.close(), writer.total
-
-
-def _join_task(
-    folder: str,
-    on: Sequence[tuple[str, str]],
-    take: Mapping[str, str],
-    how: JoinHow,
-    schemas: tuple[pa.Schema, pa.Schema],
-    out_schema: pa.Schema,
-    prefix: str,
-) -> tuple[list[str], int]:
-    left = _partition_table(Path(folder), "left", schemas[0])
-    right = _partition_table(Path(folder), "right", schemas[1])
-    writer = _PartWriter(prefix, out_schema)
-    if left.num_rows:
-        writer.write(join_tables(left, right, on, take, how, out_schema))
-    return writer.close(), writer.total
-
-
-def join_tables(
-    left: pa.Table,
-    right: pa.Table,
-    on: Sequence[tuple[str, str]],
-    take: Mapping[str, str],
-    how: JoinHow,
-    out_schema: pa.Schema,
-) -> pa.Table:
-    """A relational join by row numbers: keys and indices go through Arrow's hash join,
-    then every payload column is gathered with ``take`` (which handles any column type,
-    lists and structs included, where the hash join itself does not)."""
-    keys = [f"__k{i}" for i in range(len(on))]
-    lidx = pa.table(
-        {
-            **{k: left.column(a) for k, (a, _) in zip(keys, on, strict=True)},
-            "__l": np.arange(left.num_rows),
-        }
-    )
-    ridx = pa.table(
-        {
-            **{k: right.column(r) for k, (_, r) in zip(keys, on, strict=True)},
-            "__r": np.arange(right.num_rows),
-        }
-    )
-    kind = {"inner": "inner", "left": "left outer", "left_anti": "left anti"}[how]
-    joined = lidx.join(ridx, keys=keys, join_type=kind, use_threads=False)
-    joined = joined.sort_by(
-        [("__l", "ascending")] + ([("__r", "ascending")] if how != "left_anti" else [])
-    )
-    out = left.take(joined.column("__l"))
-    if how != "left_anti":
-        picked = right.take(joined.column("__r"))
-        for source, name in take.items():
-            out = out.append_column(name, picked.column(source))
-    return conform(out, out_schema)
-
-
-def _count_task(
-    folder: str, key: Sequence[str], schema: pa.Schema, prefix: str
-) -> tuple[list[str], int]:
-    table = _partition_table(Path(folder), "in", schema)
-    writer = _PartWriter(prefix, pa.schema([*[schema.field(k) for k in key], ("n", pa.int64())]))
-    if table.num_rows:
-        counted = table.group_by(list(key)).aggregate([([], "count_all")])
-        counted = (
-            counted.rename_columns([*key, "n"])
-            if counted.column_names[-1] == "count_all"
-            else counted
-        )
-        writer.write(conform(counted.select([*key, "n"]), writer.schema))
-    return writer.close(), writer.total
 
 
 class LocalEngine(Engine):
@@ -302,7 +120,7 @@ class LocalEngine(Engine):
             initializer=pool.start_worker,
             initargs=(shared,),
         ) as executor:
-            return list(executor.map(_star, [(fn, task) for task in tasks]))
+            return list(executor.map(star, [(fn, task) for task in tasks]))
 
     def _partitions(self, *data: LocalDataset) -> int:
         size = sum(d.bytes for d in data)
@@ -318,16 +136,14 @@ class LocalEngine(Engine):
             (part, tuple(key), partitions, str(folder), f"{side}-{i:05d}")
             for i, part in enumerate(data.parts)
         ]
-        self._run_tasks(_split_task, tasks)
+        self._run_tasks(split_task, tasks)
 
     # -- the contract ----------------------------------------------------------------------
     def files(self, step: str, paths: Sequence[str]) -> tuple[LocalDataset, list[tuple[str, str]]]:
-        from storytrace.ingest.paths import expand_paths
+        from storytrace.ingest.paths import expand_paths, file_rows
 
         found, bad = expand_paths(paths)
-        rows = [
-            {"path": str(p.resolve()), "size": p.stat().st_size, "content": None} for p in found
-        ]
+        rows = file_rows(found)
         return self._files_dataset(step, rows), bad
 
     def _files_dataset(self, step: str, rows: list[dict[str, Any]]) -> LocalDataset:
@@ -346,7 +162,7 @@ class LocalEngine(Engine):
             parts.append(batch)
         paths = []
         for i, chunk in enumerate(parts):
-            writer = _PartWriter(str(folder / f"part-{i:05d}"), FILE_SCHEMA)
+            writer = PartWriter(str(folder / f"part-{i:05d}"), FILE_SCHEMA)
             writer.write(pa.Table.from_pylist(chunk, schema=FILE_SCHEMA))
             paths += writer.close() or []
         return self._finish(step, paths, len(rows), FILE_SCHEMA)
@@ -359,24 +175,26 @@ class LocalEngine(Engine):
             return done
         folder = self._begin(step)
         tables = [table] if isinstance(table, pa.Table) else table
-        writer: _PartWriter | None = None
+        writer: PartWriter | None = None
         for piece in tables:
             if writer is None:
                 schema = schema or piece.schema
-                writer = _PartWriter(str(folder / "part-00000"), schema)
+                writer = PartWriter(str(folder / "part-00000"), schema)
             writer.write(conform(piece, schema))
         if writer is None:
             if schema is None:
                 raise ValueError("an empty source needs its schema")
-            writer = _PartWriter(str(folder / "part-00000"), schema)
+            writer = PartWriter(str(folder / "part-00000"), schema)
             writer.write(schema.empty_table())
         return self._finish(step, writer.close(), writer.total, writer.schema)
 
-    def map(self, step: str, data: Dataset, stage: Stage, shared: Any = None) -> LocalDataset:
+    def map(
+        self, step: str, data: Dataset, stage: Stage, shared: Any = None, cheap: bool = False
+    ) -> LocalDataset:
         if (done := self._done(step)) is not None:
             return done
         folder = self._begin(step)
-        data = _local(data)
+        data = local_dataset(data)
         token = (
             pool.FromPool()
             if shared is not None and self.workers > 1 and len(data.parts) > 1
@@ -385,7 +203,7 @@ class LocalEngine(Engine):
         tasks = [
             (stage, part, str(folder / f"part-{i:05d}"), token) for i, part in enumerate(data.parts)
         ]
-        results = self._run_tasks(_map_task, tasks, shared)
+        results = self._run_tasks(map_task, tasks, shared)
         parts = [p for paths, _ in results for p in paths]
         return self._finish(step, parts, sum(n for _, n in results), stage.schema)
 
@@ -401,7 +219,7 @@ class LocalEngine(Engine):
         if (done := self._done(step)) is not None:
             return done
         folder = self._begin(step)
-        data = _local(data)
+        data = local_dataset(data)
         partitions = self._partitions(data)
         shuffle = folder / "_shuffle"
         self._split(data, key, partitions, shuffle, "in")
@@ -422,7 +240,7 @@ class LocalEngine(Engine):
             )
             for p in range(partitions)
         ]
-        results = self._run_tasks(_group_task, tasks, shared)
+        results = self._run_tasks(group_task, tasks, shared)
         parts = [p for paths, _ in results for p in paths]
         return self._finish(step, parts, sum(n for _, n in results), stage.schema)
 
@@ -437,7 +255,7 @@ class LocalEngine(Engine):
     ) -> LocalDataset:
         if (done := self._done(step)) is not None:
             return done
-        left, right = _local(left), _local(right)
+        left, right = local_dataset(left), local_dataset(right)
         take = dict(take or {}) if how != "left_anti" else {}
         out_schema = joined_schema(left.schema, right.schema, take, how)
         folder = self._begin(step)
@@ -457,23 +275,31 @@ class LocalEngine(Engine):
             )
             for p in range(partitions)
         ]
-        results = self._run_tasks(_join_task, tasks)
+        results = self._run_tasks(join_task, tasks)
         parts = [p for paths, _ in results for p in paths]
         return self._finish(step, parts, sum(n for _, n in results), out_schema)
 
-    def count(self, step: str, data: Dataset, key: Sequence[str]) -> LocalDataset:
+    def count(
+        self, step: str, data: Dataset, key: Sequence[str], weight: str | None = None
+    ) -> LocalDataset:
         if (done := self._done(step)) is not None:
             return done
-        data = _local(data)
+        data = local_dataset(data)
         folder = self._begin(step)
         partitions = self._partitions(data)
         shuffle = folder / "_shuffle"
         self._split(data, key, partitions, shuffle, "in")
         tasks = [
-            (str(shuffle / f"p{p:04d}"), tuple(key), data.schema, str(folder / f"part-{p:05d}"))
+            (
+                str(shuffle / f"p{p:04d}"),
+                tuple(key),
+                weight,
+                data.schema,
+                str(folder / f"part-{p:05d}"),
+            )
             for p in range(partitions)
         ]
-        results = self._run_tasks(_count_task, tasks)
+        results = self._run_tasks(count_task, tasks)
         schema = pa.schema([*[data.schema.field(k) for k in key], ("n", pa.int64())])
         return self._finish(
             step, [p for paths, _ in results for p in paths], sum(n for _, n in results), schema
@@ -482,10 +308,10 @@ class LocalEngine(Engine):
     def union(self, step: str, *data: Dataset) -> LocalDataset:
         if (done := self._done(step)) is not None:
             return done
-        sets = [_local(d) for d in data]
+        sets = [local_dataset(d) for d in data]
         schema = sets[0].schema
         folder = self._begin(step)
-        writer = _PartWriter(str(folder / "part-00000"), schema)
+        writer = PartWriter(str(folder / "part-00000"), schema)
         for d in sets:
             for part in d.parts:
                 writer.write(conform(read_part(part), schema))
@@ -494,7 +320,7 @@ class LocalEngine(Engine):
     def components(self, step: str, edges: Dataset) -> LocalDataset:
         if (done := self._done(step)) is not None:
             return done
-        edges = _local(edges)
+        edges = local_dataset(edges)
         parent: dict[str, str] = {}
 
         def find(x: str) -> str:
@@ -522,14 +348,14 @@ class LocalEngine(Engine):
         return self.source(step, table, COMPONENT_SCHEMA)
 
     def collect(self, data: Dataset) -> pa.Table:
-        data = _local(data)
+        data = local_dataset(data)
         tables = [read_part(p) for p in data.parts]
         return pa.concat_tables(tables) if tables else data.schema.empty_table()
 
     def write(self, table: str, data: Dataset, order: Sequence[str]) -> int:
         if self.out is None:
             raise ValueError("this engine has no output folder")
-        data = _local(data)
+        data = local_dataset(data)
         final = self.out / table
         if (final / "_SUCCESS").exists():
             rows = sum(pq.ParquetFile(p).metadata.num_rows for p in sorted(final.glob("*.parquet")))
@@ -537,7 +363,7 @@ class LocalEngine(Engine):
             return rows
         temporary = self.out / f".{table}.{uuid.uuid4().hex[:8]}.tmp"
         temporary.mkdir(parents=True)
-        rows = _write_sorted(data, order, temporary)
+        rows = write_sorted(data, order, temporary)
         (temporary / "_SUCCESS").write_text("")
         if final.exists():
             shutil.rmtree(final)
@@ -574,60 +400,3 @@ class LocalEngine(Engine):
         if self.out is None:
             raise ValueError("this engine has no output folder")
         return self.out
-
-
-def _star(item: tuple[Callable[..., Any], tuple]) -> Any:
-    fn, task = item
-    return fn(*task)
-
-
-def _local(data: Dataset) -> LocalDataset:
-    if not isinstance(data, LocalDataset):
-        raise TypeError(f"the local engine cannot read a {type(data).__name__}")
-    return data
-
-
-COMPONENT_SCHEMA = pa.schema([("node", pa.string()), ("component", pa.string())])
-
-
-def joined_schema(
-    left: pa.Schema, right: pa.Schema, take: Mapping[str, str], how: JoinHow
-) -> pa.Schema:
-    """Left's columns, then the taken right columns under their new names."""
-    fields = list(left)
-    for source, name in take.items():
-        if name in left.names:
-            raise ValueError(f"join would give two columns named {name!r}")
-        field = right.field(source)
-        fields.append(
-            pa.field(name, field.type, nullable=True if how == "left" else field.nullable)
-        )
-    return pa.schema(fields)
-
-
-def _write_sorted(data: LocalDataset, order: Sequence[str], folder: Path) -> int:
-    """``data`` as Parquet parts in ``folder``, sorted by ``order`` across the parts."""
-    tables = [read_part(p) for p in data.parts]
-    table = pa.concat_tables(tables) if tables else data.schema.empty_table()
-    total = table.num_rows
-    if total <= FINAL_PART_ROWS:
-        pq.write_table(sorted_table(table, order), folder / "part-00000.parquet")
-        return total
-    first = table.column(order[0])
-    step = max(1, total // 2000)
-    sample = sorted(v for v in first.take(np.arange(0, total, step)).to_pylist() if v is not None)
-    ranges = math.ceil(total / FINAL_PART_ROWS)
-    bounds = [sample[len(sample) * i // ranges] for i in range(1, ranges)] if sample else []
-    values = np.array(first.to_pylist(), dtype=object)
-    nulls = np.array([v is None for v in values])
-    values[nulls] = ""
-    where = (
-        np.searchsorted(np.array(bounds, dtype=object), values, side="right")
-        if bounds
-        else np.zeros(total, dtype=np.int64)
-    )
-    where[nulls] = len(bounds)  # nulls sort last
-    for r in range(len(bounds) + 1):
-        piece = table.take(np.flatnonzero(where == r))
-        pq.write_table(sorted_table(piece, order), folder / f"part-{r:05d}.parquet")
-    return total

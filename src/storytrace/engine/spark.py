@@ -36,13 +36,14 @@ from storytrace.engine.contract import (
     Progress,
     Stage,
 )
-from storytrace.engine.local import COMPONENT_SCHEMA, joined_schema
+from storytrace.engine.parts import COMPONENT_SCHEMA, joined_schema
 from storytrace.engine.tables import conform, whole_group_chunks
 from storytrace.errors import ConfigError
 
 PARTITION_BYTES = 64 << 20  # compressed Parquet input of one shuffle partition
 MAX_PARTITIONS = 20_000
 FAIL_ONCE = "STORYTRACE_FAIL_ONCE"  # a stage name: its first task attempt raises (fault tests)
+FAIL_MARK = "STORYTRACE_FAIL_MARK"  # a folder where each injected failure leaves a file
 _LOG4J = Path(__file__).with_name("log4j2.properties")
 
 
@@ -75,7 +76,10 @@ def session(master: str = "local[2]", conf: Mapping[str, str] | None = None) -> 
     check_spark()
     os.environ.setdefault("PYSPARK_PYTHON", sys.executable)
     os.environ.setdefault("PYSPARK_DRIVER_PYTHON", sys.executable)
-    if master.startswith("local"):
+    loopback = master.startswith("local") or any(
+        host in master for host in ("://127.0.0.1:", "://localhost:")
+    )
+    if loopback:
         os.environ.setdefault("SPARK_LOCAL_IP", "127.0.0.1")
     from pyspark.sql import SparkSession
 
@@ -92,8 +96,13 @@ def session(master: str = "local[2]", conf: Mapping[str, str] | None = None) -> 
         .config("spark.driver.extraJavaOptions", f"-Dlog4j2.configurationFile=file:{_LOG4J}")
         .config("spark.executor.extraJavaOptions", f"-Dlog4j2.configurationFile=file:{_LOG4J}")
     )
-    if FAIL_ONCE in os.environ:
-        builder = builder.config(f"spark.executorEnv.{FAIL_ONCE}", os.environ[FAIL_ONCE])
+    if loopback and not master.startswith("local"):  # a cluster on this machine
+        builder = builder.config("spark.driver.host", "127.0.0.1").config(
+            "spark.driver.bindAddress", "127.0.0.1"
+        )
+    for name in (FAIL_ONCE, FAIL_MARK):
+        if name in os.environ:
+            builder = builder.config(f"spark.executorEnv.{name}", os.environ[name])
     for key, value in (conf or {}).items():
         builder = builder.config(key, value)
     spark = builder.getOrCreate()
@@ -119,6 +128,9 @@ def _maybe_fail(stage: Stage) -> None:
 
     context = TaskContext.get()
     if context is not None and context.attemptNumber() == 0 and context.partitionId() == 0:
+        mark = os.environ.get(FAIL_MARK)
+        if mark:
+            Path(mark, f"{stage.name}-{context.stageId()}-{context.taskAttemptId()}").touch()
         raise RuntimeError(f"injected failure in {stage.name} (attempt 0)")
 
 
@@ -235,7 +247,7 @@ class SparkEngine(Engine):
             return None
         record = json.loads(self._read_text(f"{folder}/_DONE"))
         schema = pa.ipc.read_schema(pa.py_buffer(bytes.fromhex(record["schema"])))
-        self.progress(step, f"done earlier ({record['rows']:,} rows)")
+        self.progress(step, "done earlier")
         return SparkDataset(self.spark.read.parquet(f"{folder}/data"), schema, f"{folder}/data")
 
     def _materialise(self, step: str, df: Any, schema: pa.Schema) -> SparkDataset:
@@ -244,10 +256,9 @@ class SparkEngine(Engine):
         self._delete(f"{folder}/_DONE")
         df.write.mode("overwrite").parquet(f"{folder}/data")
         back = self.spark.read.parquet(f"{folder}/data")
-        rows = back.count()
-        record = {"rows": rows, "schema": schema.serialize().to_pybytes().hex()}
+        record = {"schema": schema.serialize().to_pybytes().hex()}
         self._write_text(f"{folder}/_DONE", json.dumps(record))
-        self.progress(step, f"{rows:,} rows")
+        self.progress(step, "written")  # counting the rows would cost a job per step
         return SparkDataset(back, schema, f"{folder}/data")
 
     def _partitions_for(self, *data: SparkDataset) -> int:
@@ -268,16 +279,14 @@ class SparkEngine(Engine):
 
     # -- the contract ----------------------------------------------------------------------
     def files(self, step: str, paths: Sequence[str]) -> tuple[SparkDataset, list[tuple[str, str]]]:
-        from storytrace.ingest.paths import expand_paths
+        from storytrace.ingest.paths import expand_paths, file_rows
 
         if (done := self._done(step)) is not None:
             return done, []
         local = [p for p in paths if "://" not in p and not p.startswith("file:")]
         remote = [p for p in paths if p not in local]
         found, bad = expand_paths(local)
-        rows = [
-            {"path": str(f.resolve()), "size": f.stat().st_size, "content": None} for f in found
-        ]
+        rows = file_rows(found)
         listed: list[str] = []
         for arg in remote:
             names = self._list(arg)
@@ -287,7 +296,7 @@ class SparkEngine(Engine):
         spark_schema = _spark_schema(FILE_SCHEMA)
         frames = []
         if self.read_via_hadoop and rows:  # the HDFS/S3 route, exercised on local files
-            listed += [Path(r["path"]).as_uri() for r in rows]
+            listed += sorted({Path(r["path"]).as_uri() for r in rows})  # whole files, no pieces
             rows = []
         if rows:
             frames.append(self.spark.createDataFrame(rows, spark_schema))
@@ -301,6 +310,7 @@ class SparkEngine(Engine):
                     sf.regexp_replace(sf.col("path"), "^file:/+", "/").alias("path"),
                     sf.col("length").alias("size"),
                     sf.col("content"),
+                    *[sf.lit(None).cast("long").alias(c) for c in ("start", "end", "first_line")],
                 )
             )
             frames.append(content)
@@ -308,7 +318,8 @@ class SparkEngine(Engine):
         for more in frames[1:]:
             df = df.unionByName(more)
         count = max(1, len(rows) + len(listed))
-        df = df.repartition(min(count, 4 * self.partitions + 64), "path")
+        # one piece a task, however many pieces a file was cut into
+        df = df.repartition(min(count, 4 * self.partitions + 64), "path", "start")
         return self._materialise(step, df, FILE_SCHEMA), bad
 
     def _list(self, arg: str) -> list[str]:
@@ -336,12 +347,16 @@ class SparkEngine(Engine):
         df = self.spark.createDataFrame(table.to_pylist(), _spark_schema(schema))
         return self._materialise(step, df, schema)
 
-    def map(self, step: str, data: Dataset, stage: Stage, shared: Any = None) -> SparkDataset:
+    def map(
+        self, step: str, data: Dataset, stage: Stage, shared: Any = None, cheap: bool = False
+    ) -> SparkDataset:
         if (done := self._done(step)) is not None:
             return done
         data = _spark(data)
         fn = functools.partial(_map_partition, stage=stage, shared=self._broadcast(shared))
         df = data.df.mapInArrow(fn, _spark_schema(stage.schema))
+        if cheap:  # Spark runs it inside the steps that read it: no write, no job
+            return SparkDataset(df, stage.schema)
         return self._materialise(step, df, stage.schema)
 
     def group(
@@ -396,11 +411,19 @@ class SparkEngine(Engine):
         )
         return self._materialise(step, df, schema)
 
-    def count(self, step: str, data: Dataset, key: Sequence[str]) -> SparkDataset:
+    def count(
+        self, step: str, data: Dataset, key: Sequence[str], weight: str | None = None
+    ) -> SparkDataset:
         if (done := self._done(step)) is not None:
             return done
+        from pyspark.sql import functions as sf
+
         data = _spark(data)
-        df = data.df.groupBy(*key).count().withColumnRenamed("count", "n")
+        grouped = data.df.groupBy(*key)
+        if weight:
+            df = grouped.agg(sf.sum(weight).cast("long").alias("n"))
+        else:
+            df = grouped.count().withColumnRenamed("count", "n")
         schema = pa.schema([*[data.schema.field(k) for k in key], ("n", pa.int64())])
         return self._materialise(step, df.select(*key, "n"), schema)
 

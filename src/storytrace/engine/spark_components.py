@@ -60,15 +60,16 @@ def star_components(spark: Any, edges: Any, scratch: str, max_rounds: int = 64) 
     current.write.mode("overwrite").parquet(f"{scratch}/0")
     current = spark.read.parquet(f"{scratch}/0")
     for round_no in range(1, max_rounds + 1):
-        step = _large_star(current) if round_no % 2 else _small_star(current)
-        path = f"{scratch}/{round_no}"
-        step.write.mode("overwrite").parquet(path)
-        step = spark.read.parquet(path)
-        changed = (
-            step.exceptAll(current).limit(1).count() + current.exceptAll(step).limit(1).count()
-        )
-        current = step
-        if not changed and round_no % 2 == 0:  # a small-star that changed nothing: stars
+        before = current
+        for name, star in (("large", _large_star), ("small", _small_star)):
+            path = f"{scratch}/{round_no}-{name}"
+            star(current).write.mode("overwrite").parquet(path)
+            current = spark.read.parquet(path)
+        # settled when a large-star and a small-star in a row change nothing
+        if (
+            current.exceptAll(before).limit(1).count() == 0
+            and before.exceptAll(current).limit(1).count() == 0
+        ):
             break
     else:
         raise RuntimeError(f"connected components did not settle in {max_rounds} rounds")

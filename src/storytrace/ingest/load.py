@@ -241,22 +241,31 @@ def head_bytes(path: Source, limits: Limits = DEFAULT_LIMITS) -> bytes:
     return head
 
 
-def iter_lines(path: Source, limits: Limits = DEFAULT_LIMITS) -> Iterator[bytes | int]:
+def iter_lines(
+    path: Source, limits: Limits = DEFAULT_LIMITS, span: tuple[int, int] | None = None
+) -> Iterator[bytes | int]:
     """Each line of the file, or the byte length of a line over the record cap.
 
     An over-long line is read through in pieces and never held whole, so a 2 GB line costs
-    time, not memory. A UTF-8 mark on the first line is dropped.
+    time, not memory. A UTF-8 mark on the first line is dropped. ``span`` (start, end) reads
+    only the lines that start in that byte range of an uncompressed file (see
+    ``paths.line_spans``), so one big file can be read by several workers.
     """
     cap = limits.max_record_bytes
     name = display_path(path)
     with open_inflated(path, limits) as handle:
+        start, end = span if span is not None else (0, None)
+        if start:
+            handle.seek(start)
         head = handle.peek(_SNIFF)[:_SNIFF] if hasattr(handle, "peek") else b""
-        if not head.strip():
+        if start == 0 and not head.strip():
             raise InputError(f"{name}: the file is empty")
         if looks_binary(head):
             raise InputError(f"{name}: binary data, not text, HTML or JSON")
-        first = True
-        while line := handle.readline(cap + 1):
+        first = start == 0
+        at = start
+        while (end is None or at < end) and (line := handle.readline(cap + 1)):
+            at += len(line)
             if first and line.startswith(b"\xef\xbb\xbf"):
                 line = line[3:]
             first = False
@@ -266,6 +275,7 @@ def iter_lines(path: Source, limits: Limits = DEFAULT_LIMITS) -> Iterator[bytes 
                     size += len(piece)
                     if piece.endswith(b"\n"):
                         break
+                at += size - len(line)
                 yield size
                 continue
             yield line

@@ -92,11 +92,14 @@ def read_path(
     fields: FieldMap | None = None,
     workers: int = 1,
     limits: Limits = DEFAULT_LIMITS,
+    span: tuple[int, int, int] | None = None,
 ) -> Iterator[Article | Rejected]:
     """Every Article in one file (InputError when the file as a whole cannot be read).
 
-    ``workers`` > 1 parses a streamed JSONL file in a process pool. Nothing is read before
-    the file is known to be a regular file, and every read stays within ``limits``.
+    ``workers`` > 1 parses a streamed JSONL file in a process pool. ``span`` (start, end,
+    lines before start) reads one piece of a big JSON Lines file (``paths.line_spans``).
+    Nothing is read before the file is known to be a regular file, and every read stays
+    within ``limits``.
     """
     path = path if isinstance(path, load.Blob) else Path(path)
     load.check_regular(path)
@@ -122,7 +125,8 @@ def read_path(
         yield from read_parquet(path, source, fields, limits)
         return
     if fmt == "jsonl" and not head.startswith(_UTF16_MARKS) and not utf16_without_bom(head):
-        yield from read_jsonl(load.iter_lines(path, limits), source, fields, workers, limits)
+        lines = load.iter_lines(path, limits, span[:2] if span else None)
+        yield from read_jsonl(lines, source, fields, workers, limits, span[2] + 1 if span else 1)
         return
     data = load.read_capped(path, limits.max_whole_file_bytes, "--max-file-mb", limits)
     if fmt == "feed":

@@ -250,8 +250,12 @@ def read_jsonl(
     fields: FieldMap | None = None,
     workers: int = 1,
     limits: Limits = DEFAULT_LIMITS,
+    first_line: int = 1,
 ) -> Iterator[Article | Rejected]:
     """JSON Lines: each line one record; a broken line is rejected and reading goes on.
+
+    Records are numbered by their line in the file, from ``first_line`` (the line a piece
+    of a split file starts at).
 
     ``lines`` are raw lines, or the length of a line over the record cap (see
     ``load.iter_lines``), which is rejected without ever being held. With ``workers`` > 1,
@@ -261,7 +265,7 @@ def read_jsonl(
     yielded, as when reading in one process.
     """
     if workers <= 1:
-        for n, line in enumerate(lines, 1):
+        for n, line in enumerate(lines, first_line):
             if isinstance(line, int) or line.strip():
                 yield _jsonl_record(n, line, source, fields, limits)
         return
@@ -272,7 +276,7 @@ def read_jsonl(
     def batches() -> Iterator[list[tuple[int, bytes | int]]]:
         batch: list[tuple[int, bytes | int]] = []
         try:
-            for n, line in enumerate(lines, 1):
+            for n, line in enumerate(lines, first_line):
                 if isinstance(line, int) or line.strip():
                     batch.append((n, line))
                     if len(batch) >= JSONL_BATCH:

@@ -32,8 +32,10 @@ def safe_records(
     fmt: str | None = None,
     workers: int = 1,
     limits: Limits = DEFAULT_LIMITS,
+    span: tuple[int, int, int] | None = None,
 ) -> Iterator[Article | Rejected]:
-    """Every record of one file; whatever stops the reader becomes a rejection of the file.
+    """Every record of one file (or of one ``span`` of it); whatever stops the reader
+    becomes a rejection of the file.
 
     Records yielded before the failure are kept: a truncated archive still gives what it
     holds. A file that yields nothing at all is itself rejected, so an unreadable WARC
@@ -42,7 +44,9 @@ def safe_records(
     name = display_path(path)
     count = 0
     try:
-        for item in read_path(path, fmt=fmt, fields=fields, workers=workers, limits=limits):
+        for item in read_path(
+            path, fmt=fmt, fields=fields, workers=workers, limits=limits, span=span
+        ):
             count += 1
             yield item
     except InputError as exc:
@@ -61,7 +65,7 @@ def safe_records(
         yield Rejected(
             name, f"reader stopped after {count - 1} records ({type(exc).__name__}: {detail})"
         )
-    if count == 0:
+    if count == 0 and (span is None or span[0] == 0):  # a later piece may hold blank lines only
         yield Rejected(name, "no article or record found in the file")
 
 
@@ -72,6 +76,15 @@ class ReadOptions:
     fields: FieldMap = field(default_factory=FieldMap)
     fmt: str | None = None
     limits: Limits = DEFAULT_LIMITS
+
+
+def record_number(source: str | None, fallback: int) -> int:
+    """The N of a source "file#N" (a record's place in its file), else ``fallback``."""
+    if source and "#" in source:
+        digits = source.rsplit("#", 1)[1].split(" ", 1)[0]
+        if digits.isdigit():
+            return int(digits)
+    return fallback
 
 
 def record_row(item: Article | Rejected, file: str, record: int) -> dict[str, Any]:
@@ -110,10 +123,13 @@ def read_stage(files: pa.Table, options: ReadOptions) -> Iterator[list[dict[str,
     for row in files.to_pylist():
         path = row["path"]
         source: Source = Path(path) if row["content"] is None else Blob(path, row["content"])
-        for n, item in enumerate(
-            safe_records(source, options.fields, options.fmt, 1, options.limits), 1
-        ):
-            piece.append(record_row(item, path, n))
+        span = (
+            (row["start"], row["end"], row["first_line"]) if row.get("start") is not None else None
+        )
+        records = safe_records(source, options.fields, options.fmt, 1, options.limits, span)
+        for n, item in enumerate(records, 1):
+            # the record's number in the whole file orders it, whichever piece it came in
+            piece.append(record_row(item, path, record_number(item.source, n)))
             if len(piece) >= PIECE_ROWS:
                 yield piece
                 piece = []

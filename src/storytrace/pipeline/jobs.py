@@ -54,13 +54,17 @@ def read_articles(
     files, bad = engine.files("read/files", inputs)
     records = engine.map("read/records", files, Stage(read_stage, schemas.RECORDS, 1), shared=read)
     rejected = engine.map(
-        "read/rejected", records, Stage(settle.rejected_records, schemas.REJECTIONS)
+        "read/rejected", records, Stage(settle.rejected_records, schemas.REJECTIONS), cheap=True
     )
-    found = engine.map("read/found", records, Stage(settle.article_records, schemas.RECORDS))
+    found = engine.map(
+        "read/found", records, Stage(settle.article_records, schemas.RECORDS), cheap=True
+    )
     once = engine.group(
         "read/once", found, ["key"], FILE_ORDER, Stage(settle.first_copies, schemas.RECORDS)
     )
-    keyed = engine.map("read/record-ids", once, Stage(settle.record_id_keys, schemas.RECORDS))
+    keyed = engine.map(
+        "read/record-ids", once, Stage(settle.record_id_keys, schemas.RECORDS), cheap=True
+    )
     settled = engine.group(
         "read/record-id-conflicts",
         keyed,
@@ -69,13 +73,13 @@ def read_articles(
         Stage(settle.record_id_conflicts, schemas.RECORDS),
     )
     conflicts = engine.map(
-        "read/conflicts", settled, Stage(settle.rejected_records, schemas.REJECTIONS)
+        "read/conflicts", settled, Stage(settle.rejected_records, schemas.REJECTIONS), cheap=True
     )
-    kept = engine.map("read/kept", settled, Stage(settle.article_records, schemas.RECORDS))
+    kept = engine.map(
+        "read/kept", settled, Stage(settle.article_records, schemas.RECORDS), cheap=True
+    )
     claims = engine.map(
-        "read/outlet-claims",
-        kept,
-        Stage(settle.outlet_claims, schemas.OUTLET_CLAIMS),
+        "read/outlet-claims", kept, Stage(settle.outlet_claims, schemas.OUTLET_CLAIMS), cheap=True
     )
     names = engine.group(
         "read/outlet-names",
@@ -92,7 +96,9 @@ def read_articles(
         take={"name": "outlet_name"},
         how="left",
     )
-    articles = engine.map("read/articles", joined, Stage(settle.named_articles, schemas.ARTICLES))
+    articles = engine.map(
+        "read/articles", joined, Stage(settle.named_articles, schemas.ARTICLES), cheap=True
+    )
     rejections = engine.union("read/rejections", rejected, conflicts)
     return articles, rejections, bad
 
@@ -105,7 +111,9 @@ def dedup(engine: Engine, articles: Dataset, threshold: float = 0.7) -> tuple[Da
     signed = engine.map(
         "dedup/sign", articles, Stage(dedup_stages.sign, schemas.SIGNATURES, 500), shared=options
     )
-    banded = engine.map("dedup/bands", signed, Stage(dedup_stages.band_rows, schemas.BANDS))
+    banded = engine.map(
+        "dedup/bands", signed, Stage(dedup_stages.band_rows, schemas.BANDS), cheap=True
+    )
     candidates = engine.group(
         "dedup/candidates",
         banded,
@@ -126,7 +134,7 @@ def dedup(engine: Engine, articles: Dataset, threshold: float = 0.7) -> tuple[Da
         Stage(dedup_stages.verify, schemas.SIMILAR, 20_000),
         shared=threshold,
     )
-    edges = engine.map("dedup/edges", similar, Stage(dedup_stages.edges, schemas.EDGES))
+    edges = engine.map("dedup/edges", similar, Stage(dedup_stages.edges, schemas.EDGES), cheap=True)
     components = engine.components("dedup/components", edges)
     dated = engine.join(
         "dedup/dated", components, articles, on=[("node", "id")], take={"published": "published"}
@@ -173,9 +181,10 @@ def reuse(
         counted,
         Stage(reuse_stages.enough_shared, schemas.PAIRS, 50_000),
         shared=min_shared,
+        cheap=True,
     )
     copies = engine.map(
-        "reuse/copies", dup_groups, Stage(reuse_stages.canonical_pairs, schemas.PAIRS)
+        "reuse/copies", dup_groups, Stage(reuse_stages.canonical_pairs, schemas.PAIRS), cheap=True
     )
     both = engine.union("reuse/candidates", enough, copies)
     distinct = engine.count("reuse/distinct", both, ["a", "b"])
@@ -186,7 +195,7 @@ def reuse(
         "reuse/date-b", dated_a, articles, on=[("b", "id")], take={"published": "published_b"}
     )
     directed = engine.map(
-        "reuse/directed", dated, Stage(reuse_stages.direct, schemas.DIRECTED, 50_000)
+        "reuse/directed", dated, Stage(reuse_stages.direct, schemas.DIRECTED, 50_000), cheap=True
     )
     if aligned is not None:
         directed = engine.join(
@@ -210,15 +219,43 @@ def stories(
 ) -> tuple[Dataset, Dataset]:
     """(stories, story members) of the articles; see ``stories.stages`` for the method."""
     terms = engine.map(
-        "stories/terms", articles, Stage(story_stages.term_rows, schemas.TERMS, 500), shared=options
+        "stories/terms",
+        articles,
+        Stage(story_stages.term_counts_of, schemas.TERM_COUNTS, 500),
+        shared=options,
     )
-    counts = engine.count("stories/df", terms, ["term"])
+    counts = engine.count("stories/df", terms, ["term"], weight="n")
     vocab = story_stages.vocabulary(engine.collect(counts))
+    features = engine.map(
+        "stories/features",
+        articles,
+        Stage(story_stages.features_of, schemas.FEATURES, 500),
+        shared=(vocab, options),
+    )
+    if options.embedding_weight > 0:  # sentence embeddings of title and lead as evidence
+        vectors = engine.map(
+            "stories/embed", articles, Stage(story_stages.embed_heads, schemas.EMBEDDINGS, 256)
+        )
+        joined = engine.join(
+            "stories/embedded",
+            features,
+            vectors,
+            on=[("id", "id")],
+            take={"embedding": "joined_embedding"},
+            how="left",
+        )
+        features = engine.map(
+            "stories/with-vectors",
+            joined,
+            Stage(story_stages.with_embedding, schemas.FEATURES),
+            cheap=True,
+        )
     blocks = engine.map(
         "stories/blocks",
-        articles,
-        Stage(story_stages.block_rows, schemas.BLOCK_ROWS, 500),
+        features,
+        Stage(story_stages.block_rows, schemas.BLOCK_ROWS),
         shared=options,
+        cheap=True,
     )
     assigned = engine.group(
         "stories/cluster",
@@ -226,9 +263,11 @@ def stories(
         ["block"],
         ["when", "id"],
         Stage(story_stages.cluster_block, schemas.ASSIGNED, 1),
-        shared=(vocab, options),
+        shared=options,
     )
-    own = engine.map("stories/own", assigned, Stage(story_stages.own_rows, schemas.ASSIGNED))
+    own = engine.map(
+        "stories/own", assigned, Stage(story_stages.own_rows, schemas.ASSIGNED), cheap=True
+    )
     homed = engine.join(
         "stories/homes", assigned, own, on=[("id", "id")], take={"story": "home"}, how="left"
     )
@@ -244,15 +283,17 @@ def stories(
         passages,
         ["a_id", "b_id"],
         ["a_start", "b_start", "kind"],
-        Stage(story_stages.reuse_strength, schemas.PAIRS, 20_000),
-        shared=options.reuse_link_chars,
+        Stage(story_stages.reuse_strength, schemas.REUSE_STRENGTH, 20_000),
+        shared=(options.reuse_link_chars, options.reuse_link_share),
+    )
+    sized = engine.join(
+        "stories/reuse-sizes", strong, articles, on=[("a", "id")], take={"words": "words_a"}
+    )
+    sized = engine.join(
+        "stories/reuse-sizes-b", sized, articles, on=[("b", "id")], take={"words": "words_b"}
     )
     with_a = engine.join(
-        "stories/reuse-a",
-        strong,
-        own,
-        on=[("a", "id")],
-        take={"story": "story_a", "when": "when_a"},
+        "stories/reuse-a", sized, own, on=[("a", "id")], take={"story": "story_a", "when": "when_a"}
     )
     with_b = engine.join(
         "stories/reuse-b",
@@ -265,7 +306,8 @@ def stories(
         "stories/reuse-links",
         with_b,
         Stage(story_stages.reuse_links, schemas.EDGES),
-        shared=options.window_days,
+        shared=(options.window_days, options.reuse_link_share),
+        cheap=True,
     )
     edges = engine.union("stories/links", links, reused)
     components = engine.components("stories/components", edges)
@@ -273,7 +315,10 @@ def stories(
         "stories/final", own, components, on=[("story", "node")], take={"component": "component"}
     )
     member_rows = engine.map(
-        "stories/member-rows", final, Stage(story_stages.member_rows, schemas.MEMBER_ROWS)
+        "stories/member-rows",
+        final,
+        Stage(story_stages.member_rows, schemas.MEMBER_ROWS),
+        cheap=True,
     )
     order = ["published", "id"]
     built = engine.group(
@@ -282,7 +327,6 @@ def stories(
         ["component"],
         order,
         Stage(story_stages.assemble, schemas.STORIES, 2000),
-        shared=(vocab, options),
     )
     members = engine.group(
         "stories/members",
@@ -300,8 +344,10 @@ def quotes(engine: Engine, articles: Dataset) -> tuple[Dataset, Dataset]:
     analysed = engine.map(
         "quotes/analyse", articles, Stage(nlp_stages.analyse, schemas.ANALYSED, 64)
     )
-    found = engine.map("quotes/quotes", analysed, Stage(nlp_stages.quote_rows, schemas.QUOTES))
+    found = engine.map(
+        "quotes/quotes", analysed, Stage(nlp_stages.quote_rows, schemas.QUOTES), cheap=True
+    )
     entities = engine.map(
-        "quotes/entities", analysed, Stage(nlp_stages.entity_rows, schemas.ENTITIES)
+        "quotes/entities", analysed, Stage(nlp_stages.entity_rows, schemas.ENTITIES), cheap=True
     )
     return found, entities

@@ -79,6 +79,7 @@ DUP_GROUPS = pa.schema(
 
 # -- reuse -------------------------------------------------------------------------------
 ANCHORS = pa.schema([("hash", pa.int64()), ("id", pa.string())])
+REUSE_STRENGTH = pa.schema([("a", pa.string()), ("b", pa.string()), ("chars", pa.int64())])
 PAIR_COUNTS = pa.schema([("a", pa.string()), ("b", pa.string()), ("n", pa.int64())])
 DIRECTED = pa.schema([("a_id", pa.string()), ("b_id", pa.string())])  # a published first
 PASSAGES = pa.schema(
@@ -95,18 +96,27 @@ PASSAGES = pa.schema(
 )
 
 # -- stories -----------------------------------------------------------------------------
-TERMS = pa.schema([("term", pa.string())])
 TERM_COUNTS = pa.schema([("term", pa.string()), ("n", pa.int64())])
+_FEATURE_FIELDS = [
+    ("id", pa.string()),
+    ("when", pa.float64()),  # days since the epoch; -1 when undated
+    ("published", pa.string()),
+    ("title", pa.string()),
+    ("lead", pa.string()),  # the first line of the text, for a headline when no title
+    ("outlet", pa.string()),
+    ("terms", STRINGS),  # the TF-IDF vector: terms by falling weight, unit length
+    ("weights", pa.list_(pa.float64())),
+    ("names", STRINGS),  # proper names, sorted, and their inverse document frequency
+    ("name_weights", pa.list_(pa.float64())),
+    ("embedding", pa.list_(pa.float32())),  # of title and lead, when embeddings are on
+]
+FEATURES = pa.schema(_FEATURE_FIELDS)
+EMBEDDINGS = pa.schema([("id", pa.string()), ("embedding", pa.list_(pa.float32()))])
 BLOCK_ROWS = pa.schema(
     [
         ("block", pa.int64()),  # time block (days // block_days); undated articles: -1
         ("context", pa.bool_()),  # copied in from the block before, for linking only
-        ("id", pa.string()),
-        ("when", pa.float64()),  # days since the epoch; -1 when undated
-        ("title", pa.string()),
-        ("head", pa.string()),  # the first words of the text
-        ("published", pa.string()),
-        ("outlet", pa.string()),
+        *_FEATURE_FIELDS,
     ]
 )
 ASSIGNED = pa.schema(
@@ -124,7 +134,9 @@ MEMBER_ROWS = pa.schema(
         ("published", pa.string()),
         ("outlet", pa.string()),
         ("title", pa.string()),
-        ("head", pa.string()),
+        ("lead", pa.string()),
+        ("terms", STRINGS),
+        ("weights", pa.list_(pa.float64())),
     ]
 )
 STORIES = pa.schema(

@@ -51,7 +51,8 @@ class StoryOptions:
     refine_rounds: int = 2  # passes that place the open stories' articles again
     refine_every: float = 1.0  # in windows: how often the open stories are refined
     block_days: float = 28.0  # time blocks clustered in parallel (see stories.stages)
-    reuse_link_chars: int = 150  # shared passages this long tie two articles' stories
+    reuse_link_chars: int = 150  # shared passages this long tie two articles' stories,
+    reuse_link_share: float = 0.25  # when they are this much of the shorter article
 
 
 # With sentence embeddings of title and lead as a third kind of evidence.

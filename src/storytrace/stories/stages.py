@@ -10,125 +10,175 @@ are linked too (a wire story and its rewrite belong together unless their dates 
 apart). The engine's connected components over these links give the final stories, and
 ``assemble`` names each one after its earliest article.
 
-    term_rows      article -> its distinct terms and names (for document frequencies)
-    block_rows     article -> its block row, plus a context copy for the next block
-    cluster_block  one block's rows, in time order -> each article's story in the block
-    block_links    a block story's members with their home stories -> links to keep
-    reuse_links    a pair with shared passages and both stories -> a link, if close in time
+    term_counts_of  articles -> how many of them hold each term and name
+    features_of     article -> its TF-IDF vector and weighted names (in parallel)
+    block_rows      features -> the article's block row, and a context copy for the next
+    cluster_block   one block's rows, in time order -> each article's story in the block
+    block_links     a block story's members with their home stories -> links to keep
+    reuse_links     a pair with shared passages and both stories -> a link, if close in time
     assemble / members  a final story's members -> the story row and its member rows
 """
 
 from __future__ import annotations
 
-import math
 import re
 from collections import Counter
 from typing import Any
 
+import numpy as np
 import pyarrow as pa
 import pyarrow.compute as pc
 
 from storytrace.engine.tables import groups, rows
 from storytrace.stories.cluster import (
+    Features,
     StoryClusterer,
     StoryOptions,
     Vocabulary,
-    _days,
     document_frequencies,
     featurize,
-    term_counts,
 )
 
+CHARS_PER_WORD = 6.0  # an English word and its space, on average: passages count characters
 DOCS_KEY = "\x01docs"  # counted once per article, so the vocabulary knows the corpus size
 UNDATED = -1
-_TOKEN = re.compile(r"\S+")
 _SENTENCE_END = re.compile(r"(?<=[.!?])\s")
 
 
-def head_of(text: str, words: int) -> str:
-    """The start of ``text`` that holds its first ``words`` words, line breaks kept.
+def term_counts_of(table: pa.Table, options: StoryOptions) -> dict[str, list[Any]]:
+    """Stage: (title, text) -> (term, number of the batch's articles holding it).
 
-    Twice as many whitespace-separated tokens are kept as the clusterer reads words, since
-    a token such as "—" holds none of its words and "al-Muhandis" two.
+    Counted per batch before the engine sums them: a corpus has far fewer distinct terms
+    per batch than term occurrences, so far fewer rows cross the shuffle.
     """
-    end = 0
-    for count, match in enumerate(_TOKEN.finditer(text), 1):
-        end = match.end()
-        if count >= 2 * words:
-            break
-    return text[:end]
-
-
-def term_rows(table: pa.Table, options: StoryOptions) -> dict[str, list[str]]:
-    """Stage: (id, title, text) -> every distinct term and name of each article's head."""
     batch = [
         (None, t, x, None)
         for t, x in zip(
             table.column("title").to_pylist(), table.column("text").to_pylist(), strict=True
         )
     ]
-    terms: list[str] = []
-    for row in batch:
-        terms += sorted(document_frequencies([row], options))
-        terms.append(DOCS_KEY)
-    return {"term": terms}
+    counts = document_frequencies(batch, options)
+    counts[DOCS_KEY] = len(batch)
+    terms = sorted(counts)
+    return {"term": terms, "n": [counts[t] for t in terms]}
 
 
 def vocabulary(counts: pa.Table) -> Vocabulary:
-    """The document frequencies of ``term_rows`` counted: what TF-IDF weights come from."""
+    """The summed ``term_counts_of``: what TF-IDF weights come from."""
     df = dict(zip(counts.column("term").to_pylist(), counts.column("n").to_pylist(), strict=True))
     n_docs = df.pop(DOCS_KEY, 0)
     return Vocabulary(df, n_docs).pruned()
 
 
-def block_rows(table: pa.Table, options: StoryOptions) -> list[dict[str, Any]]:
-    """Stage: article -> its row in its own block, and a context copy for the next block
-    when it falls in the last ``window_days`` of its block. Undated articles form one
-    block of their own, in which they meet by content alone."""
-    out: list[dict[str, Any]] = []
-    for r in rows(table.select(["id", "title", "text", "published", "outlet"])):
-        when = _days(r["published"])
-        head = head_of(r["text"], options.head_words)
-        base = {
-            "id": r["id"],
-            "title": r["title"],
-            "head": head,
-            "published": r["published"],
-            "outlet": r["outlet"],
-        }
-        if when is None:
-            out.append({**base, "block": UNDATED, "context": False, "when": -1.0})
-            continue
-        block = math.floor(when / options.block_days)
-        out.append({**base, "block": block, "context": False, "when": when})
-        if when >= (block + 1) * options.block_days - options.window_days:
-            out.append({**base, "block": block + 1, "context": True, "when": when})
-    return out
+def _lead(text: str) -> str:
+    first = next((line.strip() for line in text[:2000].split("\n") if line.strip()), "")
+    return first[:400]
 
 
-def cluster_block(table: pa.Table, shared: tuple[Vocabulary, StoryOptions]) -> list[dict[str, Any]]:
-    """Stage over groups of one block, ordered by (when, id): the streaming clusterer run
-    on the block, each row with the story it ended in ("<block>:<n>") and its join score."""
+def features_of(table: pa.Table, shared: tuple[Vocabulary, StoryOptions]) -> list[dict[str, Any]]:
+    """Stage: article -> what the clusterer knows of it, as list columns."""
     vocab, options = shared
-    out: list[dict[str, Any]] = []
+    plain = rows(table.select(["id", "title", "text", "published", "outlet"]))
+    feats = featurize(
+        [(r["id"], r["title"], r["text"], r["published"]) for r in plain], vocab, options
+    )
+    return [
+        {
+            "id": r["id"],
+            "when": f.when if f.when is not None else -1.0,
+            "published": r["published"],
+            "title": r["title"],
+            "lead": _lead(r["text"]),
+            "outlet": r["outlet"],
+            "terms": list(f.terms),
+            "weights": list(f.terms.values()),
+            "names": list(f.names),
+            "name_weights": list(f.names.values()),
+            "embedding": None,
+        }
+        for r, f in zip(plain, feats, strict=True)
+    ]
+
+
+def embed_heads(table: pa.Table, _: Any = None) -> dict[str, list[Any]]:
+    """Stage: (id, title, text) -> the sentence embedding of each title and lead."""
+    from storytrace.embed import encode
+
+    titles, texts = table.column("title").to_pylist(), table.column("text").to_pylist()
+    heads = [f"{t}\n{' '.join(x.split()[:100])}" for t, x in zip(titles, texts, strict=True)]
+    vectors = encode(heads)
+    return {
+        "id": table.column("id").to_pylist(),
+        "embedding": [v.astype("float32").tolist() for v in vectors],
+    }
+
+
+def with_embedding(table: pa.Table, _: Any = None) -> pa.Table:
+    """Stage: features with the joined embedding in place of the empty column."""
+    kept = table.drop_columns(["embedding"])
+    return kept.rename_columns(
+        ["embedding" if n == "joined_embedding" else n for n in kept.column_names]
+    )
+
+
+def block_rows(table: pa.Table, options: StoryOptions) -> pa.Table:
+    """Stage: features -> the row in the article's own block, plus a context copy for the
+    next block when it falls in the last ``window_days`` of its block. Undated articles
+    form one block of their own, in which they meet by content alone."""
+    when = np.asarray(table.column("when").to_numpy(zero_copy_only=False), dtype=np.float64)
+    dated = when >= 0
+    block = np.where(
+        dated, np.floor(np.where(dated, when, 0) / options.block_days), UNDATED
+    ).astype(np.int64)
+    own = table.append_column("block", pa.array(block)).append_column(
+        "context", pa.array(np.zeros(len(when), bool))
+    )
+    edge = dated & (when >= (block + 1) * options.block_days - options.window_days)
+    copies = table.filter(pa.array(edge))
+    copies = copies.append_column("block", pa.array(block[edge] + 1)).append_column(
+        "context", pa.array(np.ones(int(edge.sum()), bool))
+    )
+    return pa.concat_tables([own, copies])
+
+
+def _features(row: dict[str, Any], options: StoryOptions) -> Features:
+    embedding = row["embedding"]
+    return Features(
+        row["id"],
+        row["when"] if row["when"] >= 0 else None,
+        dict(zip(row["terms"], row["weights"], strict=True)),
+        dict(zip(row["names"], row["name_weights"], strict=True)),
+        np.asarray(embedding, dtype=np.float32)
+        if embedding is not None and options.embedding_weight > 0
+        else None,
+    )
+
+
+def cluster_block(table: pa.Table, options: StoryOptions) -> pa.Table:
+    """Stage over groups of one block, ordered by (when, id): the streaming clusterer run
+    on the block; each row gets the story it ended in ("<block>:<n>") and its join score."""
+    pieces = []
     for group in groups(table, ["block"]):
-        members = rows(group)
-        block = members[0]["block"]
-        feats = featurize(
-            [(m["id"], m["title"], m["head"], m["published"]) for m in members], vocab, options
+        members = rows(
+            group.select(
+                ["block", "id", "when", "terms", "weights", "names", "name_weights", "embedding"]
+            )
         )
+        block = members[0]["block"]
         clusterer = StoryClusterer(options)
-        for f in feats:
-            clusterer.add(f)
-        stories = clusterer.pop_closed() + clusterer.finish()
-        story_of: dict[str, tuple[str, float]] = {}
-        for n, (ids, scores, _) in enumerate(stories):
-            for article, score in zip(ids, scores, strict=True):
-                story_of[article] = (f"{block}:{n}", score)
         for m in members:
-            story, score = story_of[m["id"]]
-            out.append({**m, "story": story, "score": float(score)})
-    return out
+            clusterer.add(_features(m, options))
+        story_of: dict[str, tuple[str, float]] = {}
+        for n, (ids, scores, _) in enumerate(clusterer.pop_closed() + clusterer.finish()):
+            for article, score in zip(ids, scores, strict=True):
+                story_of[article] = (f"{block}:{n}", float(score))
+        placed = [story_of[m["id"]] for m in members]
+        pieces.append(
+            group.append_column(
+                "story", pa.array([s for s, _ in placed], pa.string())
+            ).append_column("score", pa.array([x for _, x in placed], pa.float64()))
+        )
+    return pa.concat_tables(pieces) if pieces else table.slice(0, 0)
 
 
 def own_rows(table: pa.Table, _: Any = None) -> pa.Table:
@@ -138,7 +188,9 @@ def own_rows(table: pa.Table, _: Any = None) -> pa.Table:
 
 def member_rows(table: pa.Table, _: Any = None) -> pa.Table:
     """Stage: an article's final story with what naming the story needs."""
-    return table.select(["component", "id", "score", "published", "outlet", "title", "head"])
+    return table.select(
+        ["component", "id", "score", "published", "outlet", "title", "lead", "terms", "weights"]
+    )
 
 
 def block_links(table: pa.Table, _: Any = None) -> dict[str, list[str]]:
@@ -166,31 +218,34 @@ def block_links(table: pa.Table, _: Any = None) -> dict[str, list[str]]:
     return {"src": src, "dst": dst}
 
 
-def reuse_strength(table: pa.Table, min_chars: int) -> dict[str, list[str]]:
-    """Stage over groups of one (a_id, b_id) pair of passages: the pair, when its passages
-    cover at least ``min_chars`` characters of the source (a shared dateline is not a
-    story, a shared paragraph is)."""
-    left, right = [], []
+def reuse_strength(table: pa.Table, shared: tuple[int, float]) -> dict[str, list[Any]]:
+    """Stage over groups of one (a_id, b_id) pair of passages: the pair and the characters
+    its passages cover in the source, when that reaches ``min_chars``."""
+    min_chars, _ = shared
+    left, right, covered = [], [], []
     for group in groups(table, ["a_id", "b_id"]):
-        covered = sum(
-            e - s
-            for s, e in zip(
-                group.column("a_start").to_pylist(), group.column("a_end").to_pylist(), strict=True
-            )
-        )
-        if covered >= min_chars:
+        starts, ends = group.column("a_start").to_pylist(), group.column("a_end").to_pylist()
+        chars = sum(e - s for s, e in zip(starts, ends, strict=True))
+        if chars >= min_chars:
             left.append(group.column("a_id")[0].as_py())
             right.append(group.column("b_id")[0].as_py())
-    return {"a": left, "b": right}
+            covered.append(chars)
+    return {"a": left, "b": right, "chars": covered}
 
 
-def reuse_links(table: pa.Table, window_days: float) -> dict[str, list[str]]:
-    """Stage: (story_a, when_a, story_b, when_b) of a reuse pair -> a link between the two
-    stories, unless both are dated and further apart than ``window_days``."""
+def reuse_links(table: pa.Table, shared: tuple[float, float]) -> dict[str, list[str]]:
+    """Stage: a reuse pair with both stories, dates and lengths -> a link between the two
+    stories when the shared passages are a real part of the shorter article (at least
+    ``share`` of it: a recycled background paragraph is not a copy of the story) and the
+    two are not both dated and further apart than ``window_days``."""
+    window_days, share = shared
     src, dst = [], []
     for r in rows(table):
         a, b = r["when_a"], r["when_b"]
         if a is not None and b is not None and a >= 0 and b >= 0 and abs(a - b) > window_days:
+            continue
+        shorter = min(r["words_a"] or 0, r["words_b"] or 0)
+        if r["chars"] < share * CHARS_PER_WORD * shorter:
             continue
         src.append(r["story_a"])
         dst.append(r["story_b"])
@@ -202,12 +257,12 @@ def story_id(first_article: str) -> str:
     return f"s{first_article[:12]}"
 
 
-def headline(title: str | None, head: str) -> str:
+def headline(title: str | None, lead: str) -> str:
     """The earliest article's title; else its first line, or its first sentence if the
     line is long; never empty and never an id."""
     if title and title.strip():
         return title.strip()
-    first = next((line.strip() for line in head.split("\n") if line.strip()), "")
+    first = lead.strip()
     if len(first) > 120:
         first = _SENTENCE_END.split(first, maxsplit=1)[0]
         if len(first) > 120:
@@ -215,25 +270,32 @@ def headline(title: str | None, head: str) -> str:
     return first or "(untitled)"
 
 
-def assemble(table: pa.Table, shared: tuple[Vocabulary, StoryOptions]) -> list[dict[str, Any]]:
+def keywords(members: list[dict[str, Any]], n: int = 6) -> list[str]:
+    """The terms that weigh most in the sum of the members' TF-IDF vectors (ties by term)."""
+    total: Counter[str] = Counter()
+    for m in members:
+        for term, weight in zip(m["terms"], m["weights"], strict=True):
+            total[term] += weight
+    return [t for t, _ in sorted(total.items(), key=lambda kv: (-kv[1], kv[0]))[:n]]
+
+
+def assemble(table: pa.Table, _: Any = None) -> list[dict[str, Any]]:
     """Stage over groups of one final story, ordered by (published, id), nulls last: the
     story row (id, headline, keywords, dates, outlets, members in time order)."""
-    vocab, options = shared
     out = []
     for group in groups(table, ["component"]):
         members = rows(group)
         first = members[0]
         dates = [m["published"] for m in members if m["published"]]
-        outlets = list(dict.fromkeys(m["outlet"] for m in members if m["outlet"]))
         out.append(
             {
                 "id": story_id(first["id"]),
-                "headline": headline(first["title"], first["head"]),
-                "keywords": keywords(members, vocab, options),
+                "headline": headline(first["title"], first["lead"] or ""),
+                "keywords": keywords(members),
                 "first": dates[0] if dates else None,
                 "last": dates[-1] if dates else None,
                 "size": len(members),
-                "outlets": outlets,
+                "outlets": list(dict.fromkeys(m["outlet"] for m in members if m["outlet"])),
                 "members": [m["id"] for m in members],
             }
         )
@@ -253,16 +315,3 @@ def members(table: pa.Table, _: Any = None) -> list[dict[str, Any]]:
                 {"story_id": name, "article_id": article, "position": position, "score": score}
             )
     return out
-
-
-def keywords(
-    members: list[dict[str, Any]], vocab: Vocabulary, options: StoryOptions, n: int = 6
-) -> list[str]:
-    """The terms that weigh most in the story's summed TF-IDF vectors (ties by term)."""
-    total: Counter[str] = Counter()
-    for m in members:
-        counts = term_counts(m["title"] or "", m["head"], options.head_words)
-        for term, count in counts.items():
-            total[term] += (1.0 + math.log(count)) * vocab.idf(term)
-    ranked = sorted(total.items(), key=lambda kv: (-kv[1], kv[0]))
-    return [t for t, _ in ranked[:n]]
