@@ -8,7 +8,7 @@ from urllib.parse import urlsplit
 
 import pytest
 
-from conftest import HOSTILE_TITLES, HOSTILE_URLS, SAFE_URLS
+from markup_payloads import HOSTILE_TITLES, HOSTILE_URLS, SAFE_URLS
 from storytrace.report.safe import inline_policy, safe_url, url_html
 
 REFUSED = [
