@@ -12,7 +12,7 @@ import html
 from collections.abc import Sequence
 from pathlib import Path
 
-from storytrace.compare import Comparison
+from storytrace.comparison import Comparison
 from storytrace.model import Article, Passage
 from storytrace.report.safe import inline_policy, url_html
 

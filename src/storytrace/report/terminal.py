@@ -7,7 +7,7 @@ from rich.panel import Panel
 from rich.table import Table
 from rich.text import Text
 
-from storytrace.compare import Comparison
+from storytrace.comparison import Comparison
 from storytrace.model import Article, Quote
 
 _COLOURS = {"verbatim": "green", "near-verbatim": "yellow", "paraphrase": "cyan"}

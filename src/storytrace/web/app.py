@@ -1,6 +1,6 @@
 """FastAPI app over a read-only store: HTML pages and the same data as JSON under /api/.
 
-Presentation only: every number comes from the store or from ``storytrace.compare``.
+Presentation only: every number comes from the store or from ``storytrace.comparison``.
 Everything shown is escaped (Jinja2 autoescape), a stored url becomes a link only when it is
 http(s), and outlet names are percent-encoded into their links. No request parameter reaches
 a file path except through Starlette's static files, which stay inside ``web/static`` and the
@@ -211,7 +211,7 @@ def _compare(store: Store, a: str, b: str, max_words: int) -> Any:
     The stored word counts are checked before any text is loaded, so a huge article costs
     two index lookups, not a comparison.
     """
-    from storytrace.compare import compare
+    from storytrace.comparison import compare
 
     try:
         words = [(article_id, store.article_words(article_id)) for article_id in (a, b)]
