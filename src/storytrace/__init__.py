@@ -11,13 +11,14 @@ a function here, because importing it would rebind that name on the package to t
 from __future__ import annotations
 
 import logging
-from pathlib import Path
-from typing import TYPE_CHECKING
+import typing
 
 from storytrace.errors import ConfigError, InputError, ModelError, StoreError, StorytraceError
 from storytrace.model import Article, Entity, Passage, Quote, Story
 
-if TYPE_CHECKING:
+if typing.TYPE_CHECKING:  # only the names in __all__ are bound on the package
+    from pathlib import Path
+
     from storytrace.comparison import Comparison
 
 __version__ = "0.1.0"
