@@ -9,6 +9,7 @@ from rich.text import Text
 
 from storytrace.comparison import Comparison
 from storytrace.model import Article, Quote
+from storytrace.report.story import label_cell
 
 _COLOURS = {"verbatim": "green", "near-verbatim": "yellow", "paraphrase": "cyan"}
 
@@ -178,7 +179,7 @@ def show_story(view: dict, console: Console) -> None:
         for col in ("actor", "outlet", "labels"):
             table.add_column(col)
         for e in view["labels"]:
-            for outlet, labels in e["outlets"].items():
-                if labels:
-                    table.add_row(e["name"], outlet, _clip("; ".join(labels), 160))
+            for outlet in e["outlets"]:
+                if cell := label_cell(e, outlet):
+                    table.add_row(e["name"], outlet, _clip(cell, 160))
         console.print(table)

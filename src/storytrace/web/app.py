@@ -29,6 +29,7 @@ from starlette.exceptions import HTTPException as StarletteHTTPException
 
 from storytrace.errors import StorytraceError
 from storytrace.report.safe import safe_url
+from storytrace.report.story import label_cell
 from storytrace.store.db import Store
 from storytrace.store.rows import StorySummary
 from storytrace.web import MAX_COMPARE_WORDS
@@ -56,6 +57,7 @@ def outlet_url(name: str) -> str:
 
 _TEMPLATES.env.filters["outlet_url"] = outlet_url
 _TEMPLATES.env.filters["http_url"] = safe_url  # None unless the url may be a link
+_TEMPLATES.env.globals["label_cell"] = label_cell
 
 
 class _Stores:
