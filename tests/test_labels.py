@@ -102,6 +102,17 @@ def test_descriptors_are_of_the_entity_itself():
 
 
 @pytest.mark.slow
+def test_clauses_and_other_peoples_labels_are_not_descriptors():
+    found = _by_name(
+        "Comey also notes that Trump frequently complimented Comey on his work. The meeting "
+        "was with Manafort, Donald Trump Jr., the president's oldest son and Russian lawyer "
+        "Natalia Veselnitskaya."
+    )
+    assert found["Comey"].descriptors == ()
+    assert found["Donald Trump Jr."].descriptors == ()
+
+
+@pytest.mark.slow
 def test_roles_before_a_name_are_labels_and_ranks_are_the_name():
     labels = {
         n: e.descriptors

@@ -82,13 +82,15 @@ def _is_list(head: Any) -> bool:
 
     Two nouns of one description ("a lawyer and activist") are not a list; a comma before
     a conjunct, a conjunct with its own determiner ("his associates and their ties") or a
-    conjunct that is a name are.
+    conjunct that holds a name ("the president's son and Russian lawyer Natalia") are.
     """
-    for conj in (t for t in head.subtree if t.dep_ == "conj" and t.head.i >= head.i):
+    for conj in (t for t in head.conjuncts if t.i > head.i):
         between = head.doc[head.i + 1 : conj.i]
         if any(t.text == "," and t.head.i in (head.i, conj.head.i) for t in between):
             return True
-        if any(c.dep_ in ("det", "poss") for c in conj.children) or conj.ent_type_ in _NAMES:
+        if any(c.dep_ in ("det", "poss") for c in conj.children):
+            return True
+        if any(t.ent_type_ in _NAMES for t in conj.subtree):
             return True
     return False
 
@@ -116,6 +118,8 @@ def _appositions(ent: Any, kind: str) -> list[list[Any]]:
         return []  # "Canada, the European Union and Mexico": a list, not an apposition
     for child in root.children:
         if child.dep_ == "appos" and child.i >= ent.end:
+            if any(c.dep_ == "appos" and c.ent_type_ in _NAMES for c in child.children):
+                continue  # "X, the president's son and Russian lawyer Natalia Y": Y's label
             words = list(child.subtree)
             if _describes(words, child, kind):
                 found.append(words)
@@ -130,6 +134,8 @@ def _appositions(ent: Any, kind: str) -> list[list[Any]]:
         while words and (words[-1].dep_ == "det" or _part_of_name(words)):
             words.pop()  # "commander General Qassem Soleimani": the rank is the name's
         sharing = any(c.dep_ == "conj" for c in root.children)  # "two officials, X and Y"
+        # "the president's son and Russian lawyer Natalia Veselnitskaya": she is the lawyer
+        sharing = sharing or any(head.i < c.i < ent.start for c in head.conjuncts)
         if not sharing and _describes(words, head, kind):
             found.append(words)
     return found
@@ -159,8 +165,9 @@ def _cut(word: Any) -> bool:
     """Does a pre-modifier stop here (what comes before is not part of it)?"""
     if word.is_punct:
         return word.text not in "-"
-    if word.pos_ == "ADP":
-        return word.dep_ != "case"
+    if word.pos_ == "ADP":  # "of", "in"; not "son-in-law"
+        hyphened = word.nbor(-1).text == "-" if word.i > 0 else False
+        return word.dep_ != "case" and not hyphened
     if word.pos_ in _CUT_POS:
         return word.tag_ not in ("PRP$", "WP$")
     if word.pos_ == "VERB":  # "occupying" modifies the name; "Hosting" starts the clause
@@ -182,6 +189,18 @@ def _part_of_name(words: list[Any]) -> bool:
     if last.pos_ == "CCONJ":
         return True
     return last.pos_ == "PROPN" and not last.ent_type_ and word not in ROLE_WORDS
+
+
+def _clause(words: list[Any]) -> bool:
+    """A subject and its verb taken for a noun phrase: "Trump frequently complimented Comey".
+
+    A name hyphened to the verb is a modifier ("Iran-backed", "U.S.-led"), not a subject.
+    """
+    for n, word in enumerate(words[:-1]):
+        after = words[n + 1]
+        if word.ent_type_ in _NAMES and not after.ent_type_ and after.text not in ("-", "'s", "’s"):
+            return any(w.pos_ == "VERB" for w in words[n + 1 :])
+    return False
 
 
 def _premodifiers(ent: Any, kind: str) -> list[list[Any]]:
@@ -210,16 +229,23 @@ def _premodifiers(ent: Any, kind: str) -> list[list[Any]]:
         return []
     if words[-1].ent_type_ == "PERSON" or all(w.ent_type_ in _NAMES for w in words):
         return []  # only another name ("Theresa May Trump", "Amnesty International UK")
-    if all(w.lower_.strip(".") in _TITLES for w in words):
+    if _clause(words):
         return []
+    if all(w.lower_.strip(".") in _TITLES or w.pos_ in ("PRON", "DET") for w in words):
+        return []  # a rank alone, "our Summit"
     if kind == "place" and all(w.lower_ in _EXTENT for w in words):
         return []
     return [words]
 
 
+_NOT_ALONE = {"other", "such", "same", "own", "very", "co", "ex", "'s", "’s"}
+
+
 def _useful(text: str, name: str, labels: list[str]) -> bool:
-    """Not empty, not a repeat, not a piece of the name, not a lone proper name."""
+    """Not empty, not a repeat, not a piece of the name, not a lone proper name or particle."""
     folded = text.casefold()
+    if " " not in text and (len(text) < 3 or folded in _NOT_ALONE or folded.isnumeric()):
+        return False
     if (
         not text
         or text.startswith("(")
