@@ -285,3 +285,15 @@ def test_sample_label_tables_name_each_actor_once(tmp_path):
                 assert all(re.search(r"[A-Za-z]", d) for d in labels), (actor["name"], labels)
     people = {e["name"]: e["label"] for t in tables for e in t}
     assert people.get("Helena Brask") == "person"  # the model calls her an organisation twice
+
+
+@pytest.mark.slow
+def test_seed_compare_report_shows_both_names(seed_pair):
+    import html
+
+    from storytrace import compare
+    from storytrace.report.html import render
+
+    page = render(compare(*seed_pair))
+    section = page[page.index("How each calls the actors") :]
+    assert html.escape("as Kata'ib Hezbollah; another Iraqi anti-terror group") in section

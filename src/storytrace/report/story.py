@@ -161,15 +161,19 @@ def label_table(store: Store, ids: list[str], top: int = 12) -> list[dict[str, A
     ]
 
 
-def label_cell(actor: dict[str, Any], outlet: str) -> str:
-    """What one outlet calls an actor, as one line: its other names, then its descriptors.
-
-    "as Kata'ib Hezbollah; another Iraqi anti-terror group". Empty when the outlet only
-    names the actor as the table does and describes it no further.
-    """
-    names = [n for n in actor.get("names", {}).get(outlet, []) if n != actor["name"]]
-    parts = [f"as {n}" for n in names] + list(actor["outlets"].get(outlet, []))
+def describe(shown: str, names: list[str], descriptors: list[str]) -> str:
+    """What one source calls an actor shown as ``shown``, as one line: its other names, then
+    its descriptors ("as Kata'ib Hezbollah; another Iraqi anti-terror group")."""
+    parts = [f"as {n}" for n in names if n != shown] + list(descriptors)
     return "; ".join(parts)
+
+
+def label_cell(actor: dict[str, Any], outlet: str) -> str:
+    """One outlet's cell of the label table; empty when the outlet only names the actor as
+    the table does and describes it no further."""
+    return describe(
+        actor["name"], actor.get("names", {}).get(outlet, []), actor["outlets"].get(outlet, [])
+    )
 
 
 def outlet_flows(store: Store) -> list[dict[str, Any]]:

@@ -9,7 +9,7 @@ from rich.text import Text
 
 from storytrace.comparison import Comparison
 from storytrace.model import Article, Quote
-from storytrace.report.story import label_cell
+from storytrace.report.story import describe, label_cell
 
 _COLOURS = {"verbatim": "green", "near-verbatim": "yellow", "paraphrase": "cyan"}
 
@@ -111,11 +111,12 @@ def show_comparison(comparison: Comparison, console: Console) -> None:
         table.add_column("A calls it", ratio=1)
         table.add_column("B calls it", ratio=1)
         for x, y in ents.shared:
+            shown = x.name if len(x.name) >= len(y.name) else y.name
             table.add_row(
-                x.name if len(x.name) >= len(y.name) else y.name,
+                shown,
                 x.label,
-                _clip("; ".join(x.descriptors), 120),
-                _clip("; ".join(y.descriptors), 120),
+                _clip(describe(shown, [x.name], list(x.descriptors)), 120),
+                _clip(describe(shown, [y.name], list(y.descriptors)), 120),
             )
         console.print(table)
         only = Text()
