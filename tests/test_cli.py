@@ -1,5 +1,7 @@
 """The command line as a user meets it: exit codes, one-line errors, JSON."""
 
+import re
+
 import pytest
 
 from conftest import SAMPLE
@@ -69,3 +71,65 @@ def test_unknown_record_number(cli):
         cli("extract", SAMPLE / "corpus" / "meridianwire.example" / "wire.jsonl#999")
     )
     assert "#999" in line
+
+
+# -- help pages ----------------------------------------------------------------------------
+def _commands() -> list[str]:
+    from typer.main import get_command
+
+    from storytrace.cli import app
+
+    return sorted(get_command(app).commands)
+
+
+def _help(*args: str, columns: int = 250) -> str:
+    """``storytrace ARGS --help`` in this process, as wide as asked."""
+    from typer.testing import CliRunner
+
+    from storytrace.cli import app
+
+    result = CliRunner().invoke(
+        app, [*args, "--help"], env={"COLUMNS": str(columns)}, prog_name="storytrace"
+    )
+    assert result.exit_code == 0, result.output
+    return result.output
+
+
+def _param_line(output: str, names: list[str]) -> str:
+    """The help row whose first words name the parameter."""
+    for line in output.splitlines():
+        words = line.strip("│ ").removeprefix("* ").split()
+        if words and words[0] in names:
+            return line
+    raise AssertionError(f"no help row for {names}:\n{output}")
+
+
+@pytest.mark.parametrize("command", ["", *_commands()])
+def test_help_shows_what_to_type(command):
+    from typer.main import get_command
+
+    from storytrace.cli import app
+
+    args = [command] if command else []
+    output = _help(*args)
+    assert "<bool>" not in output
+    assert re.search(r"<[a-z][a-z \[\]]*>", output) is None, output  # no <str>, <path>, ...
+    assert "{" not in output and "}" not in output, output
+    group = get_command(app)
+    cmd = group.commands[command] if command else group
+    for param in cmd.params:
+        assert param.help, f"{command} {param.opts} has no description"
+        if getattr(param, "param_type_name", "") == "argument":
+            names = [(param.metavar or param.name).upper(), f"{param.name.upper()}..."]
+            assert (param.metavar or param.name.upper()) in output.split("Usage:")[1].split("\n")[0]
+        else:
+            names = list(param.opts)
+        line = _param_line(output, names)
+        first_words = " ".join(param.help.split()[:2])
+        assert first_words in line, (line, param.help)
+
+
+def test_help_reads_at_80_columns():
+    output = _help("compare", columns=80)
+    assert "Usage: storytrace compare [OPTIONS] A B" in output
+    assert max(len(line) for line in output.splitlines()) <= 80

@@ -11,13 +11,24 @@ import sys
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from pathlib import Path
-from typing import Annotated
+from typing import Annotated, Any
 
 import typer
 from rich.console import Console
 
-app = typer.Typer(
+from storytrace.commands.help import HelpCommand, HelpGroup
+
+
+class _App(typer.Typer):
+    """The typer app, whose commands all print their help through ``HelpCommand``."""
+
+    def command(self, *args: Any, cls: type[HelpCommand] | None = None, **kwargs: Any) -> Any:
+        return super().command(*args, cls=cls or HelpCommand, **kwargs)
+
+
+app = _App(
     name="storytrace",
+    cls=HelpGroup,
     help="Trace one news story across outlets: copies, rewrites, quotes, labels and stories.",
     no_args_is_help=True,
     add_completion=False,
@@ -37,6 +48,7 @@ MaxRecordMb = Annotated[
     typer.Option(
         "--max-record-mb",
         min=0.01,
+        metavar="MB",
         help="Largest record read: a text or HTML file, a JSON line, a CSV row, a WARC page.",
     ),
 ]
@@ -45,13 +57,17 @@ MaxFileMb = Annotated[
     typer.Option(
         "--max-file-mb",
         min=0.01,
+        metavar="MB",
         help="Largest JSON document or feed parsed in one piece, once decompressed.",
     ),
 ]
 MaxInflatedGb = Annotated[
     float,
     typer.Option(
-        "--max-inflated-gb", min=0.001, help="Largest size any compressed file may expand to."
+        "--max-inflated-gb",
+        min=0.001,
+        metavar="GB",
+        help="Largest size any compressed file may expand to.",
     ),
 ]
 MaxInflationRatio = Annotated[
@@ -59,6 +75,7 @@ MaxInflationRatio = Annotated[
     typer.Option(
         "--max-inflation-ratio",
         min=1,
+        metavar="RATIO",
         help="Largest decompressed/compressed size ratio (a bomb inflates 1,000-fold).",
     ),
 ]
@@ -75,7 +92,30 @@ def limits_of(record_mb: float, file_mb: float, inflated_gb: float, ratio: float
     )
 
 
-DbOption = Annotated[Path, typer.Option("--db", help="The SQLite store.")]
+DbOption = Annotated[Path, typer.Option("--db", metavar="FILE", help="The SQLite store.")]
+
+# How records are read, shared by ``ingest`` and ``run``.
+FormatOption = Annotated[
+    str | None,
+    typer.Option(
+        "--format",
+        metavar="FORMAT",
+        help="Force a reader: text, html, json, jsonl, csv, feed, warc, parquet.",
+    ),
+]
+
+
+def _field(option: str, holds: str) -> object:
+    return typer.Option(
+        option, metavar="COLUMN", help=f"JSONL/CSV/Parquet column holding the {holds}."
+    )
+
+
+TextField = Annotated[str | None, _field("--text-field", "body")]
+TitleField = Annotated[str | None, _field("--title-field", "title")]
+DateField = Annotated[str | None, _field("--date-field", "date")]
+UrlField = Annotated[str | None, _field("--url-field", "URL")]
+OutletField = Annotated[str | None, _field("--outlet-field", "outlet")]
 DEFAULT_DB = Path("storytrace.db")
 
 

@@ -14,11 +14,17 @@ import typer
 
 from storytrace.commands.common import (
     DEFAULT_DB,
+    DateField,
     DbOption,
+    FormatOption,
     MaxFileMb,
     MaxInflatedGb,
     MaxInflationRatio,
     MaxRecordMb,
+    OutletField,
+    TextField,
+    TitleField,
+    UrlField,
     app,
     err,
     limits_of,
@@ -33,13 +39,15 @@ from storytrace.errors import InputError
 Threshold = Annotated[
     float,
     typer.Option(
+        metavar="JACCARD",
         help="Estimated Jaccard of word 5-gram sets to call two articles near-duplicates.",
         min=0.05,
         max=0.99,
     ),
 ]
 Workers = Annotated[
-    int | None, typer.Option("--workers", min=1, help="Processes to use (default: every core).")
+    int | None,
+    typer.Option("--workers", min=1, metavar="N", help="Processes to use (default: every core)."),
 ]
 Embed = Annotated[
     bool, typer.Option("--embed/--no-embed", help="Use sentence embeddings as story evidence.")
@@ -58,27 +66,12 @@ def _analyse(db: Path, run: tuple[str, ...], workers: int | None, **options: obj
 def ingest(
     paths: Annotated[list[str], typer.Argument(help="Files, folders (recursive) or globs.")],
     db: DbOption = DEFAULT_DB,
-    fmt: Annotated[
-        str | None,
-        typer.Option(
-            "--format", help="Force a reader: text, html, json, jsonl, csv, feed, warc, parquet."
-        ),
-    ] = None,
-    text_field: Annotated[
-        str | None, typer.Option("--text-field", help="JSONL/CSV column holding the body.")
-    ] = None,
-    title_field: Annotated[
-        str | None, typer.Option("--title-field", help="JSONL/CSV column holding the title.")
-    ] = None,
-    date_field: Annotated[
-        str | None, typer.Option("--date-field", help="JSONL/CSV column holding the date.")
-    ] = None,
-    url_field: Annotated[
-        str | None, typer.Option("--url-field", help="JSONL/CSV column holding the URL.")
-    ] = None,
-    outlet_field: Annotated[
-        str | None, typer.Option("--outlet-field", help="JSONL/CSV column holding the outlet.")
-    ] = None,
+    fmt: FormatOption = None,
+    text_field: TextField = None,
+    title_field: TitleField = None,
+    date_field: DateField = None,
+    url_field: UrlField = None,
+    outlet_field: OutletField = None,
     max_record_mb: MaxRecordMb = 10,
     max_file_mb: MaxFileMb = 256,
     max_inflated_gb: MaxInflatedGb = 64,
@@ -176,7 +169,11 @@ def dedup(
     threshold: Threshold = 0.7,
     keep_list: Annotated[
         Path | None,
-        typer.Option("--keep-list", help="Write the ids to keep (canonical + ungrouped) here."),
+        typer.Option(
+            "--keep-list",
+            metavar="FILE",
+            help="Write the ids to keep (canonical + ungrouped) here.",
+        ),
     ] = None,
     as_json: Annotated[bool, typer.Option("--json", help="Print the groups as JSON.")] = False,
     workers: Workers = None,
@@ -287,8 +284,12 @@ def stories(
 def story(
     story_id: Annotated[str, typer.Argument(help="Story id (a unique prefix is enough).")],
     db: DbOption = DEFAULT_DB,
-    as_json: Annotated[bool, typer.Option("--json")] = False,
-    html: Annotated[Path | None, typer.Option("--html", help="Write the story page here.")] = None,
+    as_json: Annotated[
+        bool, typer.Option("--json", help="Print the story as JSON (docs/schema.md).")
+    ] = False,
+    html: Annotated[
+        Path | None, typer.Option("--html", metavar="FILE", help="Write the story page here.")
+    ] = None,
 ) -> None:
     """One story outlet by outlet: timeline, who published first, reused passages, quotes."""
     from storytrace.report.story import story_view
@@ -314,7 +315,7 @@ def story(
 @app.command()
 def outlets(
     db: DbOption = DEFAULT_DB,
-    as_json: Annotated[bool, typer.Option("--json")] = False,
+    as_json: Annotated[bool, typer.Option("--json", help="Print the flows as JSON.")] = False,
     dot: Annotated[bool, typer.Option("--dot", help="Print a Graphviz digraph instead.")] = False,
 ) -> None:
     """Who takes text from whom: per pair of outlets, articles and passages reused."""
@@ -347,13 +348,20 @@ def outlets(
 @app.command()
 def export(
     db: DbOption = DEFAULT_DB,
-    fmt: Annotated[str, typer.Option("--format", help="jsonl, parquet or csv.")] = "jsonl",
+    fmt: Annotated[
+        str, typer.Option("--format", metavar="FORMAT", help="jsonl, parquet or csv.")
+    ] = "jsonl",
     table: Annotated[
-        str, typer.Option("--table", help="articles, passages, quotes, stories or rejections.")
+        str,
+        typer.Option(
+            "--table", metavar="TABLE", help="articles, passages, quotes, stories or rejections."
+        ),
     ] = "articles",
     output: Annotated[
         Path | None,
-        typer.Option("--out", "-o", help="Output file (stdout for jsonl/csv when omitted)."),
+        typer.Option(
+            "--out", "-o", metavar="FILE", help="Output file (stdout for jsonl/csv when omitted)."
+        ),
     ] = None,
 ) -> None:
     """Export a table of the store as JSONL, Parquet or CSV."""

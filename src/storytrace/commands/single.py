@@ -63,14 +63,17 @@ def compare(
         bool, typer.Option("--json", help="Print the documented JSON (docs/schema.md).")
     ] = False,
     html: Annotated[
-        Path | None, typer.Option("--html", help="Also write a side-by-side HTML page here.")
+        Path | None,
+        typer.Option("--html", metavar="FILE", help="Write a side-by-side HTML page here."),
     ] = None,
     no_nlp: Annotated[
         bool, typer.Option("--no-nlp", help="Skip entities and quotes (faster).")
     ] = False,
     max_words: Annotated[
         int,
-        typer.Option("--max-words", min=1, help="Longest article compared, in words."),
+        typer.Option(
+            "--max-words", min=1, metavar="WORDS", help="Longest article compared, in words."
+        ),
     ] = 30_000,
     max_record_mb: MaxRecordMb = 10,
     max_file_mb: MaxFileMb = 256,
