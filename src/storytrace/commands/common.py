@@ -17,6 +17,7 @@ import typer
 from rich.console import Console
 
 from storytrace.commands.help import HelpCommand, HelpGroup
+from storytrace.errors import ConfigError
 
 
 class _App(typer.Typer):
@@ -40,6 +41,24 @@ err = Console(stderr=True, highlight=False, soft_wrap=True)
 
 def print_json(data: object) -> None:
     sys.stdout.write(json.dumps(data, ensure_ascii=False, indent=2) + "\n")
+
+
+def exclusive(**flags: bool) -> None:
+    """Refuse output flags that cannot both be honoured, rather than silently drop one.
+
+    Pass them by their spelling on the command line: ``exclusive(**{"--json": j, "--dot": d})``.
+    """
+    given = [name for name, on in flags.items() if on]
+    if len(given) > 1:
+        raise ConfigError(f"{' and '.join(given)} cannot be used together; pick one")
+
+
+def report_written(path: Path, also_json: bool) -> None:
+    """Say where an HTML report went: its path alone on stdout, or on stderr beside JSON."""
+    if also_json:
+        err.print(f"HTML report written to {path}", markup=False)
+    else:
+        out.print(str(path), markup=False, soft_wrap=True)
 
 
 # Reading budgets, shared by every command that reads files (see storytrace.ingest.limits).
@@ -134,9 +153,45 @@ class _RateColumn:
         return Rate()
 
 
+PLAIN_EVERY_S = 10.0  # the longest wait between two progress lines when not on a terminal
+
+
 @contextmanager
-def progress_bar(label: str, total: int | None) -> Iterator[Callable[[int], None]]:
-    """A progress bar on stderr with rate and time left; yields an advance(n) function."""
+def _progress_lines(label: str, total: int) -> Iterator[Callable[[int], None]]:
+    """Progress as plain lines, for a log or a pipe: a line at most every PLAIN_EVERY_S
+    seconds while the work goes on, and one when it is done.
+
+    A bar drawn where nothing redraws it comes out as blank lines, and a line per item
+    would bury the summary, so a short job prints one line and a long one a few.
+    """
+    import time
+
+    start = last = time.monotonic()
+    done = 0
+
+    def advance(n: int) -> None:
+        nonlocal done, last
+        done += n
+        now = time.monotonic()
+        if now - last >= PLAIN_EVERY_S and done < total:
+            last = now
+            err.print(f"  {label}: {done:,}/{total:,}", markup=False)
+
+    yield advance
+    err.print(f"  {label}: {done:,}/{total:,} in {time.monotonic() - start:.1f} s", markup=False)
+
+
+@contextmanager
+def progress_bar(label: str, total: int) -> Iterator[Callable[[int], None]]:
+    """Progress of ``total`` items on stderr; yields an advance(n) function.
+
+    On a terminal, a bar with rate and time left; otherwise plain lines. The total is
+    counted before the work starts, so the bar never reads "29/?".
+    """
+    if not err.is_terminal:
+        with _progress_lines(label, total) as advance:
+            yield advance
+        return
     from rich.progress import (
         BarColumn,
         MofNCompleteColumn,

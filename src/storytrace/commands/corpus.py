@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import sys
 from pathlib import Path
-from typing import Annotated
+from typing import TYPE_CHECKING, Annotated
 
 import typer
 
@@ -27,14 +27,20 @@ from storytrace.commands.common import (
     UrlField,
     app,
     err,
+    exclusive,
     limits_of,
     open_store,
     out,
     print_json,
     progress_bar,
+    report_written,
     step_lines,
 )
 from storytrace.errors import InputError
+from storytrace.report import words
+
+if TYPE_CHECKING:
+    from storytrace.corpus import IngestSummary
 
 Threshold = Annotated[
     float,
@@ -60,6 +66,20 @@ def _analyse(db: Path, run: tuple[str, ...], workers: int | None, **options: obj
 
     with open_store(db) as store, step_lines("analysing") as report:
         return run_analyse(store, RunOptions(**options), run, workers=workers, progress=report)
+
+
+def ingest_summary(summary: IngestSummary, total: int, db: Path) -> str:
+    """One line that tells a first run from a rerun: what this run added, what the store holds."""
+    parts = [f"{words.count(summary.added, 'article')} new this run, {total:,} in the store ({db})"]
+    if summary.duplicates:
+        parts.append(f"{words.count(summary.duplicates, 'duplicate')} skipped")
+    if summary.resumed:
+        parts.append(f"{summary.resumed:,} already stored by an interrupted run")
+    if summary.unchanged:
+        files = words.count(summary.files, "file")
+        parts.append(f"{summary.unchanged:,} of {files} unchanged since they were read")
+    parts.append(f"{len(summary.rejected):,} rejected")
+    return "; ".join(parts)
 
 
 @app.command()
@@ -121,16 +141,7 @@ def ingest(
             }
         )
     else:
-        resumed = (
-            f", {summary.resumed} already stored by an interrupted run" if summary.resumed else ""
-        )
-        out.print(
-            f"{summary.added} added, {summary.duplicates} skipped as duplicates{resumed}, "
-            f"{len(summary.rejected)} rejected, {summary.unchanged} unchanged files skipped; "
-            f"{total} articles in {db}",
-            markup=False,
-            soft_wrap=True,
-        )
+        out.print(ingest_summary(summary, total, db), markup=False, soft_wrap=True)
         for source, reason in summary.rejected[:50]:
             err.print(f"  rejected {source}: {reason}", markup=False)
         if len(summary.rejected) > 50:
@@ -154,13 +165,15 @@ def analyse(
     """Run every corpus job: near-duplicates, reuse, stories, quotes (resumable)."""
     run = ("dedup", "reuse", "stories", "quotes") if quotes_too else ("dedup", "reuse", "stories")
     s = _analyse(db, run, workers, threshold=threshold, embed=embed, quotes=quotes_too)
-    out.print(
-        f"{s.groups} near-duplicate groups; {s.passages_new} reused passages new this run, "
-        f"{s.passages_total} in the store; {s.stories} stories; quotes read in "
-        f"{s.quoted_new} articles this run, {s.quoted_total} in the store",
-        markup=False,
-        soft_wrap=True,
-    )
+    quoted = f"{s.quoted_new:,} this run, " if quotes_too else "(--no-quotes) "
+    rows = [
+        ("near-duplicate groups", f"{s.groups:,} in the store (found afresh each run)"),
+        ("reused passages", f"{s.passages_new:,} new this run, {s.passages_total:,} in the store"),
+        ("stories", f"{s.stories:,} in the store (found afresh each run)"),
+        ("articles read for quotes", f"{quoted}{s.quoted_total:,} in the store"),
+    ]
+    for label, text in rows:
+        out.print(f"{label + ':':26}{text}", markup=False, soft_wrap=True)
 
 
 @app.command()
@@ -210,14 +223,14 @@ def dedup(
             }
         )
         return
-    out.print(f"{len(groups)} near-duplicate groups at threshold {threshold}")
+    out.print(f"{words.count(len(groups), 'near-duplicate group')} at threshold {threshold}")
     for g, rows in groups.items():
         out.print(f"[bold]{g}[/bold]  canonical {rows[0].canonical[:12]}")
         for m in rows:
             mark = "*" if m.is_canonical else " "
             out.print(
-                f"  {mark} {m.article_id[:12]}  {m.similarity:.2f}  {m.published or 'undated':25}  "
-                f"{m.outlet or '?':22}  {(m.title or '')[:60]}",
+                f"  {mark} {m.article_id[:12]}  {m.similarity:.2f}  {words.date(m.published):25}  "
+                f"{words.outlet(m.outlet):22}  {words.title(m.title)[:60]}",
                 markup=False,
             )
     if keep_list is not None:
@@ -235,7 +248,9 @@ def reuse(
     if as_json:
         print_json({"passages_new": s.passages_new, "passages": s.passages_total})
     else:
-        out.print(f"{s.passages_new} passages new this run, {s.passages_total} in the store")
+        out.print(
+            f"reused passages: {s.passages_new:,} new this run, {s.passages_total:,} in the store"
+        )
 
 
 @app.command()
@@ -260,21 +275,22 @@ def stories(
         return
     from rich.table import Table
 
-    table = Table(title=f"{len(listed)} stories", expand=True)
+    table = Table(title=words.count(len(listed), "story"), expand=True)
     table.add_column("id", no_wrap=True)
-    table.add_column("n", justify="right")
+    table.add_column("articles", justify="right")
     table.add_column("dates", no_wrap=True)
     table.add_column("headline", ratio=3)
-    table.add_column("keywords", ratio=2)
+    table.add_column("keywords", ratio=1, overflow="fold")
     table.add_column("outlets", justify="right")
     for s in listed:
-        dates = f"{(s.first or '?')[5:10]}…{(s.last or '?')[5:10]}"
+        first, last = words.date(s.first, 10), words.date(s.last, 10)
+        dates = first if first == last else f"{first}\n→ {last}"
         table.add_row(
             s.id,
             str(len(s.article_ids)),
             dates,
-            s.headline,
-            ", ".join(s.keywords[:4]),
+            words.title(s.headline),
+            ", ".join(s.keywords[:3]),
             str(len(s.outlets)),
         )
     out.print(table)
@@ -288,7 +304,13 @@ def story(
         bool, typer.Option("--json", help="Print the story as JSON (docs/schema.md).")
     ] = False,
     html: Annotated[
-        Path | None, typer.Option("--html", metavar="FILE", help="Write the story page here.")
+        Path | None,
+        typer.Option(
+            "--html",
+            metavar="FILE",
+            help="Write the story page here and print its path instead of the report "
+            "(with --json, the JSON too).",
+        ),
     ] = None,
 ) -> None:
     """One story outlet by outlet: timeline, who published first, reused passages, quotes."""
@@ -302,25 +324,29 @@ def story(
         if not html.parent.is_dir():
             raise InputError(f"{html.parent}: no such folder for the HTML report")
         write_story(view, html)
+        report_written(html, as_json)
     if as_json:
         print_json(view)
-    else:
+    elif html is None:
         from storytrace.report.terminal import show_story
 
         show_story(view, out)
-    if html is not None:
-        err.print(f"HTML report written to {html}")
 
 
 @app.command()
 def outlets(
     db: DbOption = DEFAULT_DB,
-    as_json: Annotated[bool, typer.Option("--json", help="Print the flows as JSON.")] = False,
-    dot: Annotated[bool, typer.Option("--dot", help="Print a Graphviz digraph instead.")] = False,
+    as_json: Annotated[
+        bool, typer.Option("--json", help="Print the flows as JSON (not with --dot).")
+    ] = False,
+    dot: Annotated[
+        bool, typer.Option("--dot", help="Print a Graphviz digraph (not with --json).")
+    ] = False,
 ) -> None:
     """Who takes text from whom: per pair of outlets, articles and passages reused."""
     from storytrace.report.story import outlet_flows
 
+    exclusive(**{"--json": as_json, "--dot": dot})
     with open_store(db) as store:
         flows = outlet_flows(store)
     if as_json:

@@ -17,6 +17,7 @@ from storytrace.commands.common import (
     limits_of,
     out,
     print_json,
+    report_written,
 )
 from storytrace.errors import InputError
 
@@ -44,13 +45,16 @@ def extract(
     if as_json:
         print_json(article.to_dict())
         return
-    out.print(f"[bold]{article.title or '(untitled)'}[/bold]")
-    out.print(
-        f"[dim]{article.outlet or 'unknown outlet'} · {article.published or 'undated'} · "
-        f"{article.language or '?'}{' · ' + article.url if article.url else ''}[/dim]"
-    )
+    from rich.text import Text
+
+    from storytrace.report import words
+
+    out.print(Text(words.title(article.title), style="bold"))
+    facts = [words.outlet(article.outlet), words.date(article.published)]
+    facts += [x for x in (article.language, article.url) if x]
+    out.print(Text(" · ".join(facts), style="dim"))
     if article.stripped:
-        out.print(f"[dim]stripped: {' | '.join(article.stripped)}[/dim]")
+        out.print(Text(f"stripped: {' | '.join(article.stripped)}", style="dim"))
     out.print()
     out.print(article.text, markup=False)
 
@@ -64,7 +68,12 @@ def compare(
     ] = False,
     html: Annotated[
         Path | None,
-        typer.Option("--html", metavar="FILE", help="Write a side-by-side HTML page here."),
+        typer.Option(
+            "--html",
+            metavar="FILE",
+            help="Write a side-by-side HTML page here and print its path instead of the "
+            "report (with --json, the JSON too).",
+        ),
     ] = None,
     no_nlp: Annotated[
         bool, typer.Option("--no-nlp", help="Skip entities and quotes (faster).")
@@ -97,14 +106,13 @@ def compare(
         from storytrace.report.html import write
 
         write(result, html)
+        report_written(html, as_json)
     if as_json:
         print_json(result.to_dict())
-    else:
+    elif html is None:
         from storytrace.report.terminal import show_comparison
 
         show_comparison(result, out)
-    if html is not None:
-        err.print(f"HTML report written to {html}")
 
 
 @app.command()
@@ -127,6 +135,6 @@ def quotes(
     if as_json:
         print_json({"article": article.id, "quotes": [q.to_dict() for q in found]})
         return
-    from storytrace.report.terminal import quotes_table
+    from storytrace.report.terminal import quotes_table, quotes_title
 
-    out.print(quotes_table(found, f"{len(found)} quotes in {article.title or article.id}"))
+    out.print(quotes_table(found, quotes_title(found, article)))
