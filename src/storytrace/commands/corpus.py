@@ -344,11 +344,14 @@ def outlets(
     ] = False,
 ) -> None:
     """Who takes text from whom: per pair of outlets, articles and passages reused."""
+    from collections import Counter
+
     from storytrace.report.story import outlet_flows
 
     exclusive(**{"--json": as_json, "--dot": dot})
+    left_out: Counter[str] = Counter()
     with open_store(db) as store:
-        flows = outlet_flows(store)
+        flows = outlet_flows(store, left_out)
     if as_json:
         print_json(flows)
     elif dot:
@@ -363,11 +366,17 @@ def outlets(
 
         table = Table(title="text reuse between outlets (source → taker)")
         for col in ("from", "to", "article pairs", "passages", "words"):
-            table.add_column(col)
+            if col in ("from", "to"):
+                table.add_column(col, overflow="fold")
+            else:
+                table.add_column(col, justify="right")
         for f in flows:
             table.add_row(
-                f["from"], f["to"], str(f["articles"]), str(f["passages"]), str(f["words"])
+                f["from"], f["to"], f"{f['articles']:,}", f"{f['passages']:,}", f"{f['words']:,}"
             )
+        if left_out:
+            shown = ", ".join(f"{n:,} {why}" for why, n in sorted(left_out.items()))
+            table.caption = f"passages not shown: {shown}"
         out.print(table)
 
 
