@@ -315,3 +315,65 @@ def test_story_report_says_unknown_outlet_undated_untitled():
     assert tables.count("unknown outlet") == 3  # timeline, passage source, speaker's outlet
     assert " ? " not in text and "?" not in text.replace("(untitled)", "")
     assert "1 articles" not in text
+
+
+# -- metadata for files that carry none ------------------------------------------------------
+_PLAIN = (
+    "The ferry between Holm and the mainland was cancelled on Friday after a storm damaged"
+    " the pier at Holm harbour, the operator said. Engineers will inspect the pier on Monday.\n"
+)
+
+
+def test_extract_takes_outlet_date_title_and_url(cli, tmp_path):
+    path = tmp_path / "ferry.txt"
+    path.write_text(_PLAIN)
+    result = cli(
+        "extract", path, "--json", "--outlet", "Holm Gazette", "--published", "2026-02-06T09:30",
+        "--title", "Storm cancels ferry", "--url", "https://holm.example/ferry",
+    )  # fmt: skip
+    assert result.code == 0, result.err
+    data = result.json()
+    assert (data["outlet"], data["published"], data["title"], data["url"]) == (
+        "Holm Gazette",
+        "2026-02-06T09:30:00",
+        "Storm cancels ferry",
+        "https://holm.example/ferry",
+    )
+    shown = cli("extract", path, "--outlet", "Holm Gazette")
+    assert "Holm Gazette · undated" in shown.out
+
+
+@pytest.mark.parametrize("command", ["extract", "ingest", "compare", "run"])
+def test_a_date_that_is_not_iso_is_one_line(cli, tmp_path, command):
+    path = tmp_path / "ferry.txt"
+    path.write_text(_PLAIN)
+    option = "--b-published" if command == "compare" else "--published"
+    args = {
+        "extract": ["extract", path],
+        "ingest": ["ingest", path, "--db", tmp_path / "x.db"],
+        "compare": ["compare", path, path],
+        "run": ["run", "-i", path, "-o", tmp_path / "out"],
+    }[command]
+    line = _one_clean_line(cli(*args, option, "06/02/2026"))
+    assert f"{option} '06/02/2026'" in line and "ISO 8601" in line
+
+
+def test_compare_takes_metadata_per_side(tmp_path):
+    from typer.testing import CliRunner
+
+    from storytrace.cli import app
+
+    a, b = tmp_path / "a.txt", tmp_path / "b.txt"
+    a.write_text(_PLAIN)
+    b.write_text(_PLAIN.replace("Friday", "Saturday"))
+    args = ["compare", str(a), str(b), "--no-nlp", "--json", "--a-outlet", "Holm Gazette"]
+    args += ["--b-outlet", "Island Radio", "--b-published", "2026-02-07", "--a-title", "Ferry"]
+    result = CliRunner().invoke(app, args, prog_name="storytrace")
+    assert result.exit_code == 0, result.output
+    data = json.loads(result.stdout)
+    assert (data["a"]["outlet"], data["a"]["title"], data["a"]["published"]) == (
+        "Holm Gazette",
+        "Ferry",
+        None,
+    )
+    assert (data["b"]["outlet"], data["b"]["published"]) == ("Island Radio", "2026-02-07")

@@ -18,6 +18,7 @@ from rich.console import Console
 
 from storytrace.commands.help import HelpCommand, HelpGroup
 from storytrace.errors import ConfigError
+from storytrace.ingest.metadata import SIDECAR, Metadata
 
 
 class _App(typer.Typer):
@@ -135,6 +136,42 @@ TitleField = Annotated[str | None, _field("--title-field", "title")]
 DateField = Annotated[str | None, _field("--date-field", "date")]
 UrlField = Annotated[str | None, _field("--url-field", "URL")]
 OutletField = Annotated[str | None, _field("--outlet-field", "outlet")]
+
+
+# Metadata for records that carry none (storytrace.ingest.metadata), for extract, ingest
+# and run; compare takes one set per side (--a-outlet, --b-outlet, ...).
+def metadata_option(option: str, field: str, whose: str = "articles") -> object:
+    """``--outlet``-like option: what to give ``whose`` where they say nothing themselves."""
+    metavar, what = {
+        "outlet": ("NAME", "Outlet"),
+        "published": ("DATE", "Publication date (ISO 8601: 2021-04-07 or 2021-04-07T22:02+03:00)"),
+        "title": ("TEXT", "Headline"),
+        "url": ("URL", "Address"),
+    }[field]
+    return typer.Option(
+        option,
+        metavar=metavar,
+        help=f"{what} of {whose} that give none (a {SIDECAR} row beside the file comes first).",
+    )
+
+
+OutletOption = Annotated[str | None, metadata_option("--outlet", "outlet")]
+PublishedOption = Annotated[str | None, metadata_option("--published", "published")]
+TitleOption = Annotated[str | None, metadata_option("--title", "title")]
+UrlOption = Annotated[str | None, metadata_option("--url", "url")]
+
+
+def metadata_of(
+    outlet: str | None,
+    published: str | None,
+    title: str | None,
+    url: str | None,
+    prefix: str = "--",
+) -> Metadata:
+    """The library's Metadata from the four options; a bad date names its option."""
+    return Metadata.given(outlet, published, title, url, where=f"{prefix}published")
+
+
 DEFAULT_DB = Path("storytrace.db")
 
 
@@ -178,7 +215,9 @@ def _progress_lines(label: str, total: int) -> Iterator[Callable[[int], None]]:
             err.print(f"  {label}: {done:,}/{total:,}", markup=False)
 
     yield advance
-    err.print(f"  {label}: {done:,}/{total:,} in {time.monotonic() - start:.1f} s", markup=False)
+    if total:
+        took = time.monotonic() - start
+        err.print(f"  {label}: {done:,}/{total:,} in {took:.1f} s", markup=False)
 
 
 @contextmanager

@@ -22,13 +22,18 @@ from storytrace.commands.common import (
     MaxInflationRatio,
     MaxRecordMb,
     OutletField,
+    OutletOption,
+    PublishedOption,
     TextField,
     TitleField,
+    TitleOption,
     UrlField,
+    UrlOption,
     app,
     err,
     exclusive,
     limits_of,
+    metadata_of,
     open_store,
     out,
     print_json,
@@ -92,6 +97,10 @@ def ingest(
     date_field: DateField = None,
     url_field: UrlField = None,
     outlet_field: OutletField = None,
+    outlet: OutletOption = None,
+    published: PublishedOption = None,
+    title: TitleOption = None,
+    url: UrlOption = None,
     max_record_mb: MaxRecordMb = 10,
     max_file_mb: MaxFileMb = 256,
     max_inflated_gb: MaxInflatedGb = 64,
@@ -110,6 +119,7 @@ def ingest(
         text=text_field, title=title_field, published=date_field, url=url_field, outlet=outlet_field
     )
     limits = limits_of(max_record_mb, max_file_mb, max_inflated_gb, max_inflation_ratio)
+    metadata = metadata_of(outlet, published, title, url)
     files, bad = expand_paths(paths)
     summary = IngestSummary(rejected=list(bad))
     with open_store(db, create=True) as store:
@@ -125,6 +135,7 @@ def ingest(
                 progress=advance,
                 summary=summary,
                 limits=limits,
+                metadata=metadata,
             )
         total = store.count()
     if as_json:

@@ -12,9 +12,15 @@ from storytrace.commands.common import (
     MaxInflatedGb,
     MaxInflationRatio,
     MaxRecordMb,
+    OutletOption,
+    PublishedOption,
+    TitleOption,
+    UrlOption,
     app,
     err,
     limits_of,
+    metadata_of,
+    metadata_option,
     out,
     print_json,
     report_written,
@@ -27,10 +33,14 @@ def extract(
     file: Annotated[
         str,
         typer.Argument(
-            help="Article file (text, HTML, JSON/JSONL, CSV, feed); FILE#N picks record N."
+            help="Article file (text, HTML, JSON/JSONL, CSV, feed); FILE#N picks record N, from 1."
         ),
     ],
     as_json: Annotated[bool, typer.Option("--json", help="Print the article as JSON.")] = False,
+    outlet: OutletOption = None,
+    published: PublishedOption = None,
+    title: TitleOption = None,
+    url: UrlOption = None,
     max_record_mb: MaxRecordMb = 10,
     max_file_mb: MaxFileMb = 256,
     max_inflated_gb: MaxInflatedGb = 64,
@@ -40,7 +50,9 @@ def extract(
     from storytrace.ingest import load_article
 
     article = load_article(
-        file, limits_of(max_record_mb, max_file_mb, max_inflated_gb, max_inflation_ratio)
+        file,
+        limits_of(max_record_mb, max_file_mb, max_inflated_gb, max_inflation_ratio),
+        metadata_of(outlet, published, title, url),
     )
     if as_json:
         print_json(article.to_dict())
@@ -61,8 +73,10 @@ def extract(
 
 @app.command()
 def compare(
-    a: Annotated[str, typer.Argument(help="First article (path, FILE#N, or text).")],
-    b: Annotated[str, typer.Argument(help="Second article.")],
+    a: Annotated[
+        str, typer.Argument(help="First article: a path, FILE#N (record N, from 1), or text.")
+    ],
+    b: Annotated[str, typer.Argument(help="Second article, as A.")],
     as_json: Annotated[
         bool, typer.Option("--json", help="Print the documented JSON (docs/schema.md).")
     ] = False,
@@ -84,6 +98,14 @@ def compare(
             "--max-words", min=1, metavar="WORDS", help="Longest article compared, in words."
         ),
     ] = 30_000,
+    a_outlet: Annotated[str | None, metadata_option("--a-outlet", "outlet", "A")] = None,
+    a_published: Annotated[str | None, metadata_option("--a-published", "published", "A")] = None,
+    a_title: Annotated[str | None, metadata_option("--a-title", "title", "A")] = None,
+    a_url: Annotated[str | None, metadata_option("--a-url", "url", "A")] = None,
+    b_outlet: Annotated[str | None, metadata_option("--b-outlet", "outlet", "B")] = None,
+    b_published: Annotated[str | None, metadata_option("--b-published", "published", "B")] = None,
+    b_title: Annotated[str | None, metadata_option("--b-title", "title", "B")] = None,
+    b_url: Annotated[str | None, metadata_option("--b-url", "url", "B")] = None,
     max_record_mb: MaxRecordMb = 10,
     max_file_mb: MaxFileMb = 256,
     max_inflated_gb: MaxInflatedGb = 64,
@@ -92,16 +114,17 @@ def compare(
     """Show what two articles share: verbatim, near-verbatim, paraphrase; quotes; entities; similarity."""
     from storytrace.compare import CompareOptions
     from storytrace.compare import compare as run_compare
+    from storytrace.ingest import load_article
 
     if html is not None and not html.parent.is_dir():
         raise InputError(f"{html.parent}: no such folder for the HTML report")
+    limits = limits_of(max_record_mb, max_file_mb, max_inflated_gb, max_inflation_ratio)
+    meta_a = metadata_of(a_outlet, a_published, a_title, a_url, prefix="--a-")
+    meta_b = metadata_of(b_outlet, b_published, b_title, b_url, prefix="--b-")
     with err.status("comparing…"):
-        options = CompareOptions(
-            entities=not no_nlp,
-            max_words=max_words,
-            limits=limits_of(max_record_mb, max_file_mb, max_inflated_gb, max_inflation_ratio),
-        )
-        result = run_compare(a, b, options)
+        options = CompareOptions(entities=not no_nlp, max_words=max_words, limits=limits)
+        article_a, article_b = load_article(a, limits, meta_a), load_article(b, limits, meta_b)
+        result = run_compare(article_a, article_b, options)
     if html is not None:
         from storytrace.report.html import write
 
@@ -117,7 +140,9 @@ def compare(
 
 @app.command()
 def quotes(
-    file: Annotated[str, typer.Argument(help="Article file (FILE#N picks a record) or text.")],
+    file: Annotated[
+        str, typer.Argument(help="Article file (FILE#N picks record N, from 1) or text.")
+    ],
     as_json: Annotated[bool, typer.Option("--json", help="Print the quotes as JSON.")] = False,
     max_record_mb: MaxRecordMb = 10,
     max_file_mb: MaxFileMb = 256,
