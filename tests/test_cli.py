@@ -101,6 +101,8 @@ def _help(*args: str, columns: int = 250) -> str:
 def _param_line(output: str, names: list[str]) -> str:
     """The help row whose first words name the parameter."""
     for line in output.splitlines():
+        if not line.startswith("│"):
+            continue  # only the rows of the Arguments and Options panels
         words = line.strip("│ ").removeprefix("* ").split()
         if words and words[0] in names:
             return line
@@ -136,6 +138,8 @@ def test_help_reads_at_80_columns():
     output = _help("compare", columns=80)
     assert "Usage: storytrace compare [OPTIONS] A B" in output
     assert max(len(line) for line in output.splitlines()) <= 80
+    # a docstring's later paragraphs are reflowed, not broken where the source lines end
+    assert "on Spark. An interrupted run resumes" in _help("run", columns=200)
 
 
 # -- reading at 80 columns -------------------------------------------------------------------

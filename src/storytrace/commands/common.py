@@ -11,14 +11,16 @@ import sys
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from pathlib import Path
-from typing import Annotated, Any
+from typing import TYPE_CHECKING, Annotated, Any
 
 import typer
 from rich.console import Console
 
 from storytrace.commands.help import HelpCommand, HelpGroup
 from storytrace.errors import ConfigError
-from storytrace.ingest.metadata import SIDECAR, Metadata
+
+if TYPE_CHECKING:
+    from storytrace.ingest.metadata import Metadata
 
 
 class _App(typer.Typer):
@@ -140,19 +142,21 @@ OutletField = Annotated[str | None, _field("--outlet-field", "outlet")]
 
 # Metadata for records that carry none (storytrace.ingest.metadata), for extract, ingest
 # and run; compare takes one set per side (--a-outlet, --b-outlet, ...).
-def metadata_option(option: str, field: str, whose: str = "articles") -> object:
-    """``--outlet``-like option: what to give ``whose`` where they say nothing themselves."""
-    metavar, what = {
+def metadata_option(option: str, field: str, side: str | None = None) -> object:
+    """``--outlet``-like option: what to give records that say nothing themselves.
+
+    ``side`` ("A", "B") words it for one article of ``compare``. The sidecar comes first
+    and the record before both; the README's "Metadata a file does not carry" says so once.
+    """
+    metavar, noun = {
         "outlet": ("NAME", "Outlet"),
-        "published": ("DATE", "Publication date (ISO 8601: 2021-04-07 or 2021-04-07T22:02+03:00)"),
+        "published": ("DATE", "Publication date"),
         "title": ("TEXT", "Headline"),
         "url": ("URL", "Address"),
     }[field]
-    return typer.Option(
-        option,
-        metavar=metavar,
-        help=f"{what} of {whose} that give none (a {SIDECAR} row beside the file comes first).",
-    )
+    whom = f"of {side}, if it gives none" if side else "for records that give none"
+    iso = " (2021-04-07 or 2021-04-07T22:02+03:00)" if field == "published" else ""
+    return typer.Option(option, metavar=metavar, help=f"{noun} {whom}{iso}.")
 
 
 OutletOption = Annotated[str | None, metadata_option("--outlet", "outlet")]
@@ -169,6 +173,8 @@ def metadata_of(
     prefix: str = "--",
 ) -> Metadata:
     """The library's Metadata from the four options; a bad date names its option."""
+    from storytrace.ingest.metadata import Metadata
+
     return Metadata.given(outlet, published, title, url, where=f"{prefix}published")
 
 

@@ -107,7 +107,11 @@ def ingest(
     max_inflation_ratio: MaxInflationRatio = 200,
     as_json: Annotated[bool, typer.Option("--json", help="Print the summary as JSON.")] = False,
 ) -> None:
-    """Store articles from files; the same content is stored once; rerun to resume."""
+    """Store articles from files; the same content is stored once; rerun to resume.
+
+    What a record does not say comes from its file's row in a storytrace.csv beside the
+    file, then from --outlet, --published, --title and --url.
+    """
     from storytrace.corpus import IngestSummary
     from storytrace.corpus import ingest as run_ingest
     from storytrace.ingest import FORMATS, FieldMap

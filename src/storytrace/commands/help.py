@@ -6,11 +6,14 @@ after every argument, and required arguments in braces on the usage line
 (``storytrace quotes [OPTIONS] {file}``). The classes here keep typer's layout and change only
 those pieces: a flag shows nothing after its name, an option shows its metavar (``FILE``,
 ``N``, ``MB``, set where the option is declared), an argument shows its name in capitals,
-and the usage line reads ``storytrace compare [OPTIONS] A B``.
+and the usage line reads ``storytrace compare [OPTIONS] A B``. A docstring's later
+paragraphs are reflowed too: typer keeps their source line breaks, which at 80 columns
+leave a word or two stranded on a line of their own.
 """
 
 from __future__ import annotations
 
+import inspect
 from typing import Any
 
 from typer.core import TyperArgument, TyperCommand, TyperGroup, TyperOption
@@ -63,11 +66,20 @@ class _PlainParams:
         return option
 
 
+def reflow(text: str | None) -> str | None:
+    """Each paragraph of a docstring on one line, for the console to wrap at its width."""
+    if not text:
+        return text
+    paragraphs = inspect.cleandoc(text).split("\n\n")
+    return "\n\n".join(p if p.startswith("\b") else " ".join(p.split()) for p in paragraphs)
+
+
 class HelpCommand(_PlainParams, TyperCommand):
     """A command whose help shows flags bare, metavars after options, arguments in capitals."""
 
     def __init__(self, *args: Any, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
+        self.help = reflow(self.help)
         self._plain_params()
 
 

@@ -112,7 +112,9 @@ def run(
     """Every corpus job from input files to a folder of Parquet tables (docs/schema.md).
 
     The same command gives the same tables on the local engine and on Spark. An
-    interrupted run resumes when run again with the same inputs and options.
+    interrupted run resumes when run again with the same inputs and options. What a
+    record does not say comes from a storytrace.csv beside its file, then from --outlet,
+    --published, --title and --url.
     """
     from storytrace.ingest import FORMATS, FieldMap
     from storytrace.ingest.stage import ReadOptions

@@ -46,7 +46,11 @@ def extract(
     max_inflated_gb: MaxInflatedGb = 64,
     max_inflation_ratio: MaxInflationRatio = 200,
 ) -> None:
-    """Clean article text and metadata from one file."""
+    """Clean article text and metadata from one file.
+
+    What the file does not say comes from its row in a storytrace.csv beside it, then from
+    --outlet, --published, --title and --url.
+    """
     from storytrace.ingest import load_article
 
     article = load_article(
@@ -111,7 +115,11 @@ def compare(
     max_inflated_gb: MaxInflatedGb = 64,
     max_inflation_ratio: MaxInflationRatio = 200,
 ) -> None:
-    """Show what two articles share: verbatim, near-verbatim, paraphrase; quotes; entities; similarity."""
+    """Show what two articles share: verbatim, near-verbatim, paraphrase; quotes; entities; similarity.
+
+    A file's own metadata comes first, then its row in a storytrace.csv beside it, then
+    --a-outlet, --b-published and the like.
+    """
     from storytrace.compare import CompareOptions
     from storytrace.compare import compare as run_compare
     from storytrace.ingest import load_article
