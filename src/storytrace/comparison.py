@@ -31,7 +31,7 @@ from storytrace.similarity import (
 )
 from storytrace.text.segmented import Segmented, segment
 
-SCHEMA_VERSION = 1
+SCHEMA_VERSION = 2  # 2: weight-0 evidence moved out of similarity.drivers into .evidence
 
 
 @dataclass(frozen=True, slots=True, kw_only=True)

@@ -5,7 +5,7 @@ These only arrange what the corpus jobs stored; they compute nothing new.
 
 from __future__ import annotations
 
-from collections import defaultdict
+from collections import Counter, defaultdict
 from typing import Any
 
 from storytrace.store.db import Store
@@ -176,12 +176,26 @@ def label_cell(actor: dict[str, Any], outlet: str) -> str:
     )
 
 
-def outlet_flows(store: Store) -> list[dict[str, Any]]:
-    """Per (source outlet, taking outlet): article pairs, passages and words reused."""
+def outlet_flows(store: Store, left_out: Counter[str] | None = None) -> list[dict[str, Any]]:
+    """Per (source outlet, taking outlet): article pairs, passages and words reused.
+
+    An edge joins two known, different outlets. Reuse inside one outlet (an article updated
+    in place, a wire story on the wire's own site twice) says nothing about who takes text
+    from whom, and an article without an outlet cannot be placed in the graph; the
+    passages left out for each reason are counted in ``left_out`` ("same outlet",
+    "unknown outlet") when a Counter is given, so a report can say what it does not show.
+    """
     pairs: dict[tuple[str, str], set[tuple[str, str]]] = defaultdict(set)
     counts: dict[tuple[str, str], list[int]] = defaultdict(lambda: [0, 0])
+    skipped: Counter[str] = Counter() if left_out is None else left_out
     for p in store.passages():
-        key = (p.a_outlet or "unknown", p.b_outlet or "unknown")
+        if not p.a_outlet or not p.b_outlet:
+            skipped["unknown outlet"] += 1
+            continue
+        if p.a_outlet == p.b_outlet:
+            skipped["same outlet"] += 1
+            continue
+        key = (p.a_outlet, p.b_outlet)
         pairs[key].add((p.a_id, p.b_id))
         counts[key][0] += 1
         counts[key][1] += len((p.a_text or "").split())
