@@ -29,6 +29,7 @@ from starlette.exceptions import HTTPException as StarletteHTTPException
 
 from storytrace.errors import StorytraceError
 from storytrace.report.safe import safe_url
+from storytrace.report.words import UNDATED, UNKNOWN_OUTLET, UNTITLED
 from storytrace.store.db import Store
 from storytrace.store.rows import StorySummary
 from storytrace.web import MAX_COMPARE_WORDS
@@ -54,8 +55,17 @@ def outlet_url(name: str) -> str:
     return "/outlet/" + quote(name, safe="")
 
 
+def when(value: str | None, chars: int = 16) -> str:
+    """A stored date cut to ``chars`` characters (16: to the minute), or the word for none;
+    a space instead of ISO's "T", which gives a narrow column a place to wrap."""
+    return value[:chars].replace("T", " ") if value else UNDATED
+
+
 _TEMPLATES.env.filters["outlet_url"] = outlet_url
 _TEMPLATES.env.filters["http_url"] = safe_url  # None unless the url may be a link
+_TEMPLATES.env.filters["when"] = when
+# The words for missing metadata, the same on every page as in the reports and the terminal.
+_TEMPLATES.env.globals.update(UNKNOWN_OUTLET=UNKNOWN_OUTLET, UNDATED=UNDATED, UNTITLED=UNTITLED)
 
 
 class _Stores:
@@ -169,12 +179,12 @@ def _story_parts(view: dict[str, Any], page: int) -> dict[str, Any]:
     """
     lanes: dict[str, dict[str, Any]] = {}
     for row in view["timeline"]:
-        lane = lanes.setdefault(row["outlet"] or "unknown", {"rows": [], "more": 0})
+        lane = lanes.setdefault(row["outlet"] or UNKNOWN_OUTLET, {"rows": [], "more": 0})
         if len(lane["rows"]) < LANE_DOTS:
             lane["rows"].append(row)
         else:
             lane["more"] += 1
-    first = (view["first"]["outlet"] or "unknown") if view["first"] else None
+    first = (view["first"]["outlet"] or UNKNOWN_OUTLET) if view["first"] else None
     start = (page - 1) * STORY_PAGE_SIZE
     return {
         "lanes": lanes,
@@ -391,11 +401,15 @@ def create_app(db: str | Path, max_compare_words: int = MAX_COMPARE_WORDS) -> Fa
         if page > pages:
             raise HTTPException(404, f"no page {page}: this story has {pages}")
         template = _TEMPLATES.get_template("story.html")
-        html = cache.get(
-            ("story page", story_id, page),
-            lambda: template.render({**_story_parts(view, page), "view": view, "pages": pages}),
-        )
-        return HTMLResponse(html)
+
+        def render() -> str:
+            from storytrace.report.story_html import speakers_html
+
+            parts = _story_parts(view, page)
+            speakers = speakers_html(view["speakers"])
+            return template.render({**parts, "view": view, "pages": pages, "speakers": speakers})
+
+        return HTMLResponse(cache.get(("story page", story_id, page), render))
 
     @app.get("/article/{article_id}", response_class=HTMLResponse)
     def article_page(request: Request, article_id: PathText):
@@ -405,19 +419,11 @@ def create_app(db: str | Path, max_compare_words: int = MAX_COMPARE_WORDS) -> Fa
 
     @app.get("/compare", response_class=HTMLResponse)
     def compare_page(request: Request, a: Text, b: Text):
-        from storytrace.report.html import mark_text
+        from storytrace.report.html import body
 
         result = _compare(stores.get(), a, b, max_compare_words)
-        spans_a = [(*p.a, p.kind, f"p-{n}") for n, p in enumerate(result.passages)]
-        spans_b = [(*p.b, p.kind, f"p-{n}") for n, p in enumerate(result.passages)]
         return _TEMPLATES.TemplateResponse(
-            request,
-            "compare.html",
-            {
-                "c": result,
-                "text_a": mark_text(result.a.text, spans_a),
-                "text_b": mark_text(result.b.text, spans_b),
-            },
+            request, "compare.html", {"c": result, "body": body(result)}
         )
 
     @app.get("/outlet/{name:path}", response_class=HTMLResponse)
