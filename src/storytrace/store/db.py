@@ -30,6 +30,7 @@ _TABLES = frozenset(
         "files",
         "passages",
         "stories",
+        "story_aliases",
         "quotes",
         "dup_groups",
         "aligned_pairs",

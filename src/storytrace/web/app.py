@@ -22,7 +22,7 @@ from urllib.parse import quote
 from fastapi import FastAPI, HTTPException, Query, Request
 from fastapi import Path as FastAPIPath
 from fastapi.exceptions import RequestValidationError
-from fastapi.responses import HTMLResponse, JSONResponse, Response
+from fastapi.responses import HTMLResponse, JSONResponse, RedirectResponse, Response
 from fastapi.staticfiles import StaticFiles
 from fastapi.templating import Jinja2Templates
 from starlette.exceptions import HTTPException as StarletteHTTPException
@@ -336,17 +336,25 @@ def create_app(db: str | Path, max_compare_words: int = MAX_COMPARE_WORDS) -> Fa
         return _stories_json(*_story_page(stores.get(), q, outlet, since, until, sort, page))
 
     @app.get("/api/stories/{story_id}", response_model=dict[str, Any])
-    def api_story(story_id: PathText) -> JSONResponse:
-        """One story: timeline, outlets, reused passages, quotes by speaker."""
-        return _json(story_of(story_id))
+    def api_story(request: Request, story_id: PathText) -> Response:
+        """One story: timeline, outlets, reused passages, quotes by speaker. An id the
+        store replaced answers 308 with the story that holds its earliest article."""
+        view = story_of(story_id, request)
+        return view if isinstance(view, Response) else _json(view)
 
-    def story_of(story_id: str) -> dict[str, Any]:
+    def story_of(story_id: str, request: Request) -> dict[str, Any] | Response:
+        """The story's view, or a permanent redirect when ``story_id`` is an old one."""
         from storytrace.report.story import story_view
 
         try:
             return cache.get(("story", story_id), lambda: story_view(stores.get(), story_id))
         except StorytraceError as exc:
-            raise HTTPException(404, str(exc)) from exc
+            moved = stores.get().story_alias(story_id)
+            if moved is None:
+                raise HTTPException(404, str(exc)) from exc
+            path = request.url.path.rsplit("/", 1)[0] + "/" + quote(moved, safe="")
+            query = f"?{request.url.query}" if request.url.query else ""
+            return RedirectResponse(path + query, status_code=308)
 
     @app.get("/api/articles/{article_id}")
     def api_article(article_id: PathText) -> dict[str, Any]:
@@ -395,8 +403,10 @@ def create_app(db: str | Path, max_compare_words: int = MAX_COMPARE_WORDS) -> Fa
         )
 
     @app.get("/story/{story_id}", response_class=HTMLResponse)
-    def story_page(story_id: PathText, page: Page = 1):
-        view = story_of(story_id)
+    def story_page(request: Request, story_id: PathText, page: Page = 1):
+        view = story_of(story_id, request)
+        if isinstance(view, Response):
+            return view
         pages = max(1, -(-len(view["timeline"]) // STORY_PAGE_SIZE))
         if page > pages:
             raise HTTPException(404, f"no page {page}: this story has {pages}")
