@@ -349,7 +349,12 @@ def export(
     db: DbOption = DEFAULT_DB,
     fmt: Annotated[str, typer.Option("--format", help="jsonl, parquet or csv.")] = "jsonl",
     table: Annotated[
-        str, typer.Option("--table", help="articles, passages, quotes, stories or rejections.")
+        str,
+        typer.Option(
+            "--table",
+            help="articles, rejections, passages, quotes, entities, labels, stories or"
+            " story_members (columns: docs/schema.md).",
+        ),
     ] = "articles",
     output: Annotated[
         Path | None,
