@@ -404,7 +404,10 @@ def export(
     table: Annotated[
         str,
         typer.Option(
-            "--table", metavar="TABLE", help="articles, passages, quotes, stories or rejections."
+            "--table",
+            metavar="TABLE",
+            help="articles, rejections, passages, quotes, entities, labels, stories or"
+            " story_members (columns: docs/schema.md).",
         ),
     ] = "articles",
     output: Annotated[

@@ -8,6 +8,7 @@ from __future__ import annotations
 from collections import Counter, defaultdict
 from typing import Any
 
+from storytrace.report.words import UNKNOWN_OUTLET
 from storytrace.store.db import Store
 
 
@@ -28,7 +29,7 @@ def story_view(store: Store, story_id: str) -> dict[str, Any]:
     rows = sorted((meta[i] for i in ids if i in meta), key=lambda r: (r.published or "~", r.id))
     by_outlet: dict[str, list[dict[str, Any]]] = defaultdict(list)
     for r in rows:
-        by_outlet[r.outlet or "unknown"].append(
+        by_outlet[r.outlet or UNKNOWN_OUTLET].append(
             {"id": r.id, "title": r.title, "published": r.published, "words": r.words}
         )
     passages = [
@@ -50,9 +51,11 @@ def story_view(store: Store, story_id: str) -> dict[str, Any]:
         key = _speaker_key(name)
         if key is None:
             continue
-        entry = speakers.setdefault(key, {"speaker": name, "quotes": []})
+        entry = speakers.setdefault(key, {"speaker": name, "outlets": [], "quotes": []})
         if name and len(name) > len(entry["speaker"]):
             entry["speaker"] = name
+        if q.outlet not in entry["outlets"]:
+            entry["outlets"].append(q.outlet)
         entry["quotes"].append(
             {
                 "article": q.article_id,
@@ -64,7 +67,7 @@ def story_view(store: Store, story_id: str) -> dict[str, Any]:
         )
     ranked = sorted(
         speakers.values(),
-        key=lambda s: (-len({q["outlet"] for q in s["quotes"]}), -len(s["quotes"]), s["speaker"]),
+        key=lambda s: (-len(s["outlets"]), -len(s["quotes"]), s["speaker"]),
     )
     first = rows[0] if rows else None
     return {

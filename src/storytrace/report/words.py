@@ -2,7 +2,8 @@
 
 One set, shared by the terminal and the HTML pages, so an article without an outlet reads
 "unknown outlet" everywhere rather than "?" here and "unknown" there, and a count agrees
-with its noun ("1 article", "2 articles").
+with its noun ("1 article", "2 articles"). JSON keeps ``null`` for a missing value; these
+words are only for what a person reads.
 """
 
 from __future__ import annotations
