@@ -6,8 +6,8 @@ import pytest
 
 from conftest import SAMPLE
 from storytrace import compare
-from storytrace.compare import CompareOptions
-from storytrace.compare import compare as compare_with
+from storytrace.comparison import CompareOptions
+from storytrace.comparison import compare as compare_with
 from storytrace.report.html import render
 
 pytestmark = pytest.mark.slow

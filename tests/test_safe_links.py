@@ -8,7 +8,7 @@ from urllib.parse import urlsplit
 
 import pytest
 
-from conftest import HOSTILE_TITLES, HOSTILE_URLS, SAFE_URLS
+from markup_payloads import HOSTILE_TITLES, HOSTILE_URLS, SAFE_URLS
 from storytrace.report.safe import inline_policy, safe_url, url_html
 
 REFUSED = [
@@ -114,7 +114,7 @@ def _articles():
 @pytest.fixture(scope="module")
 def reports(tmp_path_factory, hostile_db):
     """A compare report and a story report written from hostile records."""
-    from storytrace.compare import CompareOptions, compare
+    from storytrace.comparison import CompareOptions, compare
     from storytrace.report import html as compare_html
     from storytrace.report.story import story_view
     from storytrace.report.story_html import write_story

@@ -78,8 +78,8 @@ def compare(
     max_inflation_ratio: MaxInflationRatio = 200,
 ) -> None:
     """Show what two articles share: verbatim, near-verbatim, paraphrase; quotes; entities; similarity."""
-    from storytrace.compare import CompareOptions
-    from storytrace.compare import compare as run_compare
+    from storytrace.comparison import CompareOptions
+    from storytrace.comparison import compare as run_compare
 
     if html is not None and not html.parent.is_dir():
         raise InputError(f"{html.parent}: no such folder for the HTML report")

@@ -12,9 +12,10 @@ import html
 from collections.abc import Sequence
 from pathlib import Path
 
-from storytrace.compare import Comparison
+from storytrace.comparison import Comparison
 from storytrace.model import Article, Passage
 from storytrace.report.safe import inline_policy, url_html
+from storytrace.report.story import describe
 
 _KIND_LABEL = {"verbatim": "verbatim", "near-verbatim": "near-verbatim", "paraphrase": "paraphrase"}
 
@@ -136,10 +137,11 @@ def _entities_table(comparison: Comparison) -> str:
     if ents is None:
         return ""
     rows = [
-        f"<tr><td>{html.escape(x.name)}</td><td>{html.escape('; '.join(x.descriptors))}</td>"
-        f"<td>{html.escape('; '.join(y.descriptors))}</td></tr>"
+        f"<tr><td>{html.escape(x.name)}</td>"
+        f"<td>{html.escape(describe(x.name, [x.name], list(x.descriptors)))}</td>"
+        f"<td>{html.escape(describe(x.name, [y.name], list(y.descriptors)))}</td></tr>"
         for x, y in ents.shared
-        if x.descriptors or y.descriptors
+        if x.descriptors or y.descriptors or x.name != y.name
     ]
     if not rows:
         return ""

@@ -68,7 +68,7 @@ def story_view(store: Store, story_id: str) -> dict[str, Any]:
     )
     first = rows[0] if rows else None
     return {
-        "labels": _labels(store, ids),
+        "labels": label_table(store, ids),
         "story": story.to_dict(),
         "first": {
             "id": first.id,
@@ -99,43 +99,81 @@ def story_view(store: Store, story_id: str) -> dict[str, Any]:
     }
 
 
-def _labels(store: Store, ids: list[str], top: int = 12) -> list[dict[str, Any]]:
-    """The story's most named entities, with each outlet's descriptors for them."""
-    from storytrace.nlp.entities import name_key, same_entity
+_ACTORS = ("person", "organisation", "group")
+
+
+def label_table(store: Store, ids: list[str], top: int = 12) -> list[dict[str, Any]]:
+    """The story's most named actors, each once, with what each outlet calls them.
+
+    Articles' entities become one actor when their names match (``aliases.alias_match``:
+    "Kata'ib Hezbollah" and "Hezbollah Brigades", "PMU" and "Popular Mobilization Units"),
+    fullest name first, each joining the actor it matches best; an actor takes one entity
+    per article, so two people an article tells apart stay apart. Each outlet appears once
+    per actor, with its descriptors and the names it uses (``names``) merged over its
+    articles. The actor's kind is the one most of its mentions carry.
+    """
+    from storytrace.nlp.aliases import MERGE_AT, alias_match
+    from storytrace.nlp.entities import name_key
 
     groups: list[dict[str, Any]] = []
-    for row in sorted(store.entities(ids), key=lambda r: -len(r.name)):
+    for row in sorted(store.entities(ids), key=lambda r: (-len(r.name), r.name, r.article_id)):
         if row.name.isupper():
             continue  # a dateline ("HOLLIN -"), not an actor
         key = name_key(row.name)
-        group = next(
-            (
-                g
-                for g in groups
-                if g["label"] == row.label and same_entity(key, g["key"], row.label)
-            ),
-            None,
-        )
-        if group is None:
-            group = {
-                "key": key,
-                "name": row.name,
-                "label": row.label,
-                "mentions": 0,
-                "outlets": {},
-            }
-            groups.append(group)
-        group["mentions"] += row.mentions
-        labels = group["outlets"].setdefault(row.outlet or "unknown", [])
+        best, best_score = None, 0.0
+        for group in groups:
+            if row.article_id in group["articles"]:
+                continue
+            for gkey, gkind in group["names"]:
+                match = alias_match(key, row.label, gkey, gkind)
+                if match is not None and match.score >= MERGE_AT and match.score > best_score:
+                    best, best_score = group, match.score
+        if best is None:
+            best = {"names": [], "articles": set(), "kinds": defaultdict(int), "outlets": {}}
+            best.update(name=row.name, mentions=0, aliases={})
+            groups.append(best)
+        best["articles"].add(row.article_id)
+        if (key, row.label) not in best["names"]:
+            best["names"].append((key, row.label))
+        best["kinds"][row.label] += row.mentions
+        best["mentions"] += row.mentions
+        outlet = row.outlet or "unknown"
+        labels = best["outlets"].setdefault(outlet, [])
         for d in row.descriptors:
-            if d not in labels:
+            if d.casefold() not in {x.casefold() for x in labels}:
                 labels.append(d)
-    ranked = sorted(groups, key=lambda g: (-len(g["outlets"]), -g["mentions"], g["name"]))[:top]
+        names = best["aliases"].setdefault(outlet, [])
+        if row.name not in names:
+            names.append(row.name)
+    for group in groups:
+        group["label"] = max(group["kinds"], key=lambda k: (group["kinds"][k], k == "person"))
+    actors = [g for g in groups if g["label"] in _ACTORS]
+    ranked = sorted(actors, key=lambda g: (-len(g["outlets"]), -g["mentions"], g["name"]))[:top]
     return [
-        {"name": g["name"], "label": g["label"], "mentions": g["mentions"], "outlets": g["outlets"]}
+        {
+            "name": g["name"],
+            "label": g["label"],
+            "mentions": g["mentions"],
+            "outlets": g["outlets"],
+            "names": g["aliases"],
+        }
         for g in ranked
-        if g["label"] in ("person", "organisation", "group")
     ]
+
+
+def describe(shown: str, names: list[str], descriptors: list[str]) -> str:
+    """What one source calls an actor shown as ``shown``, as one line: its other names, then
+    its descriptors ("as Kata'ib Hezbollah; another Iraqi anti-terror group")."""
+    parts = [f"as {n}" for n in names if n != shown] + list(descriptors)
+    return "; ".join(parts)
+
+
+def label_cell(actor: dict[str, Any], outlet: str) -> str:
+    """One outlet's cell of the label table; empty when the outlet only names the actor as
+    the table does and describes it no further."""
+    return describe(
+        actor["name"], actor.get("names", {}).get(outlet, []), actor["outlets"].get(outlet, [])
+    )
 
 
 def outlet_flows(store: Store) -> list[dict[str, Any]]:

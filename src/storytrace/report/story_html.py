@@ -11,6 +11,7 @@ from pathlib import Path
 from typing import Any
 
 from storytrace.report.safe import inline_policy, url_html
+from storytrace.report.story import label_cell
 
 _STYLE = """
 body{font:15px/1.5 system-ui,sans-serif;margin:24px;color:#1d1d1f;max-width:1100px}
@@ -47,10 +48,10 @@ def render_story(view: dict[str, Any]) -> str:
         for q in s["quotes"]
     )
     labels = "".join(
-        f"<tr><td>{_e(e['name'])}</td><td>{_e(o)}</td><td>{_e('; '.join(ls))}</td></tr>"
+        f"<tr><td>{_e(e['name'])}</td><td>{_e(o)}</td><td>{_e(cell)}</td></tr>"
         for e in view.get("labels", [])
-        for o, ls in e["outlets"].items()
-        if ls
+        for o in e["outlets"]
+        if (cell := label_cell(e, o))
     )
     return f"""<!doctype html><html lang="en"><head><meta charset="utf-8">
 <meta http-equiv="Content-Security-Policy" content="{inline_policy(styles=[_STYLE])}">

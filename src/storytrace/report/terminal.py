@@ -7,8 +7,9 @@ from rich.panel import Panel
 from rich.table import Table
 from rich.text import Text
 
-from storytrace.compare import Comparison
+from storytrace.comparison import Comparison
 from storytrace.model import Article, Quote
+from storytrace.report.story import describe, label_cell
 
 _COLOURS = {"verbatim": "green", "near-verbatim": "yellow", "paraphrase": "cyan"}
 
@@ -110,11 +111,12 @@ def show_comparison(comparison: Comparison, console: Console) -> None:
         table.add_column("A calls it", ratio=1)
         table.add_column("B calls it", ratio=1)
         for x, y in ents.shared:
+            shown = x.name if len(x.name) >= len(y.name) else y.name
             table.add_row(
-                x.name if len(x.name) >= len(y.name) else y.name,
+                shown,
                 x.label,
-                _clip("; ".join(x.descriptors), 120),
-                _clip("; ".join(y.descriptors), 120),
+                _clip(describe(shown, [x.name], list(x.descriptors)), 120),
+                _clip(describe(shown, [y.name], list(y.descriptors)), 120),
             )
         console.print(table)
         only = Text()
@@ -178,7 +180,7 @@ def show_story(view: dict, console: Console) -> None:
         for col in ("actor", "outlet", "labels"):
             table.add_column(col)
         for e in view["labels"]:
-            for outlet, labels in e["outlets"].items():
-                if labels:
-                    table.add_row(e["name"], outlet, _clip("; ".join(labels), 160))
+            for outlet in e["outlets"]:
+                if cell := label_cell(e, outlet):
+                    table.add_row(e["name"], outlet, _clip(cell, 160))
         console.print(table)

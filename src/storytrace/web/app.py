@@ -1,6 +1,6 @@
 """FastAPI app over a read-only store: HTML pages and the same data as JSON under /api/.
 
-Presentation only: every number comes from the store or from ``storytrace.compare``.
+Presentation only: every number comes from the store or from ``storytrace.comparison``.
 Everything shown is escaped (Jinja2 autoescape), a stored url becomes a link only when it is
 http(s), and outlet names are percent-encoded into their links. No request parameter reaches
 a file path except through Starlette's static files, which stay inside ``web/static`` and the
@@ -29,6 +29,7 @@ from starlette.exceptions import HTTPException as StarletteHTTPException
 
 from storytrace.errors import StorytraceError
 from storytrace.report.safe import safe_url
+from storytrace.report.story import label_cell
 from storytrace.store.db import Store
 from storytrace.store.rows import StorySummary
 from storytrace.web import MAX_COMPARE_WORDS
@@ -56,6 +57,7 @@ def outlet_url(name: str) -> str:
 
 _TEMPLATES.env.filters["outlet_url"] = outlet_url
 _TEMPLATES.env.filters["http_url"] = safe_url  # None unless the url may be a link
+_TEMPLATES.env.globals["label_cell"] = label_cell
 
 
 class _Stores:
@@ -211,7 +213,7 @@ def _compare(store: Store, a: str, b: str, max_words: int) -> Any:
     The stored word counts are checked before any text is loaded, so a huge article costs
     two index lookups, not a comparison.
     """
-    from storytrace.compare import compare
+    from storytrace.comparison import compare
 
     try:
         words = [(article_id, store.article_words(article_id)) for article_id in (a, b)]
