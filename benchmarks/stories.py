@@ -195,9 +195,9 @@ def grid(quick: bool) -> dict[str, StoryOptions]:
     """The option sets cross-validation chooses among: the fit threshold, the weight of
     shared names and of sentence embeddings, and the background-document prior of idf."""
     thresholds = (0.3, 0.4, 0.5) if quick else (0.3, 0.35, 0.4, 0.45, 0.5)
-    names = (0.2, 0.4, 0.6) if quick else (0.2, 0.4, 0.6)
+    names = (0.2, 0.4, 0.6)
     priors = (0, 300) if quick else (0, 300, 1000)
-    embeddings = (0.0,)
+    embeddings = (0.0,)  # sentence embeddings are evidence too (EMBEDDING_OPTIONS), not tuned here
     out = {}
     for threshold, name_weight, prior, embedding in itertools.product(thresholds, names, priors, embeddings):
         options = replace(

@@ -139,7 +139,5 @@ def test_the_seed_pair_is_one_story_alone_and_with_the_sample_corpus(seed_pair, 
             stories = [s for s in store.stories() if seeds & set(s.article_ids)]
             assert len(seeds) == 2 and len(stories) == 1, name
             assert (
-                (stories[0].headline
-                and not stories[0].headline.startswith(("s", "0")))
-                or " " in stories[0].headline
-            )
+                stories[0].headline and not stories[0].headline.startswith(("s", "0"))
+            ) or " " in stories[0].headline
