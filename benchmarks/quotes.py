@@ -116,8 +116,8 @@ def read_article(text_path: Path, ann_path: Path) -> Article:
     return Article(text_path.stem, text, gold)
 
 
-def read_split(limit: int | None) -> list[Article]:
-    root = need(DATA / "polnear" / "data" / "dev")
+def read_split(limit: int | None, split: str = "dev") -> list[Article]:
+    root = need(DATA / "polnear" / "data" / split)
     first: dict[str, Path] = {}
     for ann in sorted((root / "attributions").glob("*.ann")):
         first.setdefault(ann.stem.rsplit("_", 1)[0], ann)

@@ -51,16 +51,50 @@ def is_cue(token: Any) -> bool:
     return token.pos_ in ("VERB", "AUX") and token.lemma_.lower() in CUE_LEMMAS
 
 
+def impersonal(verb: Any) -> bool:
+    """A passive speech verb with a dummy subject and nobody named: "it is estimated that",
+    "it is said", "it was reported". Such a statement has no speaker, so it is no quote;
+    "it was reported by the agency that" names one and stays."""
+    subjects = [c for c in verb.children if c.dep_ in ("nsubjpass", "nsubj", "expl")]
+    if not subjects or subjects[0].lower_ not in ("it", "there"):
+        return False
+    passive = subjects[0].dep_ == "nsubjpass" or any(c.dep_ == "auxpass" for c in verb.children)
+    return passive and not any(c.dep_ == "agent" for c in verb.children)
+
+
+def _relative(verb: Any) -> bool:
+    """A relative clause, as parsed or as its "whose ..." subject shows."""
+    if verb.dep_ == "relcl":
+        return True
+    return any(
+        c.dep_ in ("nsubj", "nsubjpass") and any(g.tag_ == "WP$" for g in c.children)
+        for c in verb.children
+    )
+
+
 def subject_of(verb: Any) -> Any | None:
     """The subject of ``verb``, looked for through conjoined and dependent verbs.
 
     "X said Y and added Z": X adds. "X said Y will ..., underscoring that ...": X underscores.
     """
     for child in verb.children:
-        if child.dep_ in ("nsubj", "nsubjpass"):
+        if child.dep_ == "nsubj":
             return child
+        if child.dep_ == "nsubjpass":
+            # "the army had been asked to send trucks": the subject is spoken to; only an
+            # agent ("was told by X") speaks
+            agent = next((c for c in verb.children if c.dep_ == "agent"), None)
+            objs = [c for c in agent.children if c.dep_ == "pobj"] if agent is not None else []
+            return objs[0] if objs else None
     if verb.dep_ in ("conj", "xcomp", "advcl") and verb.head is not verb:
         head = verb.head
+        if verb.dep_ == "advcl" and verb.tag_ == "VBG" and _relative(head):
+            # "X reacted to the talks, whose agenda is Y, emphasizing that ...": the participle
+            # goes with the main clause, not with the relative clause it follows
+            main = head.head
+            while main.pos_ not in ("VERB", "AUX") and main.head is not main:
+                main = main.head
+            return subject_of(main) if main.pos_ in ("VERB", "AUX") and main is not head else None
         if verb.dep_ == "advcl" and head.dep_ == "ccomp" and is_cue(head.head):
             return subject_of(head.head)
         shares = verb.dep_ == "conj" or (verb.dep_ == "advcl" and verb.tag_ == "VBG")
@@ -72,6 +106,8 @@ def subject_of(verb: Any) -> Any | None:
 def subject_span(subject: Any) -> tuple[int, int]:
     """The subject phrase without relative clauses and trailing appositions."""
     left = subject.left_edge.i
+    while left < subject.i and not any(ch.isalnum() for ch in subject.doc[left].text):
+        left += 1  # "”― Pamela Padilla": the dash belongs to the quote before
     right = subject.i
     for child in subject.children:
         if child.i > subject.i and child.dep_ in ("compound", "flat", "nmod"):

@@ -8,6 +8,7 @@ entity is named by its fullest mention. Descriptors (what the article calls it) 
 
 from __future__ import annotations
 
+import functools
 import re
 from collections.abc import Iterable
 from dataclasses import dataclass, field
@@ -39,6 +40,7 @@ _PARTICLES = frozenset(
 )
 
 
+@functools.lru_cache(maxsize=65536)
 def name_key(text: str) -> str:
     """The comparison form of a name: no article, no possessive, folded, lower case."""
     text = _LEADING.sub("", fold(text).strip())

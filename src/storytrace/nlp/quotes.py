@@ -18,10 +18,17 @@ import re
 from typing import Any
 
 from storytrace.model import Quote, Span
-from storytrace.nlp.cues import CUE_LEMMAS, PRONOUNS, ROLE_NOUNS, is_cue, subject_of, subject_span
+from storytrace.nlp.cues import (
+    CUE_LEMMAS,
+    PRONOUNS,
+    ROLE_NOUNS,
+    impersonal,
+    is_cue,
+    subject_of,
+)
 from storytrace.nlp.entities import name_key, name_words
 from storytrace.nlp.pipeline import text_of
-from storytrace.nlp.resolve import Resolver, clean_name, speaker_of
+from storytrace.nlp.resolve import Resolver, speaker_of
 from storytrace.text.quotemarks import quoted_spans as _quoted_spans
 
 __all__ = [
@@ -52,6 +59,8 @@ def quoted_spans(text: str) -> list[Span]:
 
 
 MIN_DIRECT_WORDS = 4  # shorter quoted bits are scare quotes or fragments of indirect speech
+HEADLINE_WORDS = 12  # a line that is only a quoted phrase this short is a subhead
+_AROUND = "\"'`\u201c\u201d\u2018\u2019\u00ab\u00bb\u201e \t\xa0.,:;"
 NEIGHBOUR_CHARS = 400
 
 
@@ -92,15 +101,54 @@ def _cue_beside(text: str, cues: list[Any], q_start: int, q_end: int) -> bool:
     return text[q_end - 1 : q_end] in (",", "?", "!") and any(0 < c.idx - q_end <= 25 for c in cues)
 
 
+def _headline(text: str, q_start: int, q_end: int) -> bool:
+    """A line that is nothing but a short quoted phrase without a closing full stop is a
+    heading or subhead ("‘US troops should fully withdraw’"), not speech; a paragraph that
+    is a whole quoted sentence ("“We lost everything.”") is a running quote and stays."""
+    p_start, p_end = _paragraph(text, q_start)
+    if q_end > p_end:
+        return False
+    if (text[p_start : max(p_start, q_start - 1)] + text[q_end + 1 : p_end]).strip(_AROUND):
+        return False
+    body = text[q_start:q_end].rstrip(" \t\xa0")
+    return len(body.split()) <= HEADLINE_WORDS and body[-1:] not in (".", "!", "?", "\u2026")
+
+
+_BYLINE = re.compile(r"[\"'\u201d\u2019\u00bb]\s*[.,]?\s*(\u2015|\u2014|\u2013|--?)[\s\xa0]*(?=\w)")
+
+
+def _byline(doc: Any, q_end: int, p_end: int) -> tuple[Span, Span] | None:
+    """(dash, name) for a quote signed after a dash at the end of its line ("“...” ― Pamela
+    Padilla"), the form of reader comments, epigraphs and collected posts."""
+    text = text_of(doc)
+    m = _BYLINE.match(text, q_end)
+    if m is None:
+        return None
+    rest = text[m.end() : p_end]
+    name = doc.char_span(m.end(), m.end() + len(rest.rstrip(" \t\xa0.,")), alignment_mode="expand")
+    if name is None or not 1 <= len(name) <= 5:
+        return None
+    if not all(t.pos_ == "PROPN" or (t.is_punct and t.text == ".") for t in name):
+        return None
+    return (m.start(1), m.end(1)), (name.start_char, name.end_char)
+
+
 def _direct(doc: Any, quotes: list[Span], resolver: Resolver) -> list[Quote]:
     text = text_of(doc)
     cues = [
-        t for t in doc if is_cue(t) and not _inside(t.idx, quotes) and subject_of(t) is not None
+        t
+        for t in doc
+        if is_cue(t)
+        and not _inside(t.idx, quotes)
+        and subject_of(t) is not None
+        and not impersonal(t)
     ]
     cue_pos = [t.idx for t in cues]
     embedded: set[Span] = set()
     out: list[Quote] = []
     for q_start, q_end in quotes:
+        if _headline(text, q_start, q_end):
+            continue
         if len(text[q_start:q_end].split()) < MIN_DIRECT_WORDS and not _cue_beside(
             text, cues, q_start, q_end
         ):
@@ -116,9 +164,26 @@ def _direct(doc: Any, quotes: list[Span], resolver: Resolver) -> list[Quote]:
             for c in cues[lo:hi]
             if not any(s < c.idx < e for s, e in quotes if (s, e) != (q_start, q_end))
         ]
+        byline = _byline(doc, q_end, p_end)
+        if byline is not None:
+            dash, name = byline
+            text_of_name = text[name[0] : name[1]]
+            out.append(
+                Quote(
+                    text[q_start:q_end],
+                    (q_start, q_end),
+                    text_of_name,
+                    name,
+                    resolver.fullest(text_of_name),
+                    text[dash[0] : dash[1]],
+                    dash,
+                    True,
+                )
+            )
+            continue
         cue = min(near, key=lambda c: min(abs(c.idx - q_start), abs(c.idx - q_end)), default=None)
         if cue is None:
-            accord = _according(doc, p_start, p_end, quotes)
+            accord = _according(doc, p_start, p_end, quotes, resolver)
             if accord is not None:
                 speaker, span, resolved = accord
                 out.append(
@@ -170,7 +235,9 @@ def _direct(doc: Any, quotes: list[Span], resolver: Resolver) -> list[Quote]:
     return [dataclasses.replace(q, direct=False) if q.span in embedded else q for q in out]
 
 
-def _according(doc: Any, start: int, end: int, quotes: list[Span]) -> tuple[str, Span, str] | None:
+def _according(
+    doc: Any, start: int, end: int, quotes: list[Span], resolver: Resolver
+) -> tuple[str, Span, str | None] | None:
     places = doc.user_data.get("storytrace_according")
     if places is None:
         places = doc.user_data["storytrace_according"] = [
@@ -186,8 +253,7 @@ def _according(doc: Any, start: int, end: int, quotes: list[Span]) -> tuple[str,
             if nxt is not None and nxt.lower_ == "to":
                 objs = [c for c in nxt.children if c.dep_ == "pobj"]
                 if objs:
-                    s, e = subject_span(objs[0])
-                    return text_of(doc)[s:e], (s, e), clean_name(text_of(doc)[s:e])
+                    return speaker_of(objs[0], doc, resolver)
     return None
 
 
@@ -236,7 +302,7 @@ def _indirect(doc: Any, quotes: list[Span], direct: list[Quote], resolver: Resol
     absorbed: set[Span] = set()
     out: list[Quote] = []
     for verb in doc:
-        if not is_cue(verb) or _inside(verb.idx, quotes):
+        if not is_cue(verb) or _inside(verb.idx, quotes) or impersonal(verb):
             continue
         subject, comp = subject_of(verb), _complement(verb)
         if subject is not None and comp is None and verb.dep_ == "parataxis":
@@ -278,7 +344,7 @@ def _indirect(doc: Any, quotes: list[Span], direct: list[Quote], resolver: Resol
             )
         )
     for sent in doc.sents:
-        accord = _according(doc, sent.start_char, sent.end_char, quotes)
+        accord = _according(doc, sent.start_char, sent.end_char, quotes, resolver)
         if accord is None or any(
             q.span[0] < sent.end_char and q.span[1] > sent.start_char for q in direct + out
         ):
@@ -303,13 +369,31 @@ def _indirect(doc: Any, quotes: list[Span], direct: list[Quote], resolver: Resol
     return out
 
 
-def quotes_from_doc(doc: Any) -> list[Quote]:
-    """Every attributed statement in a parsed spaCy Doc, in text order."""
+def rule_quotes(doc: Any) -> tuple[list[Quote], list[Span], Resolver]:
+    """The rules' quotes in text order, with the quoted spans and the resolver they used
+    (what the speaker ranker starts from)."""
     spans = quoted_spans(text_of(doc))
     resolver = Resolver(doc)
     direct = _direct(doc, spans, resolver)
     indirect = _indirect(doc, spans, direct, resolver)
-    return sorted(direct + indirect, key=lambda q: q.span)
+    return sorted(direct + indirect, key=lambda q: q.span), spans, resolver
+
+
+def quotes_from_doc(doc: Any, *, speakers: str = "model") -> list[Quote]:
+    """Every attributed statement in a parsed spaCy Doc, in text order.
+
+    ``speakers="model"`` picks each speaker with the learned ranking
+    (``storytrace.nlp.speakers``); ``"rules"`` keeps the cue verb's subject, the baseline the
+    benchmark reports beside it.
+    """
+    if speakers not in ("model", "rules"):
+        raise ValueError(f"speakers must be 'model' or 'rules', not {speakers!r}")
+    found, spans, resolver = rule_quotes(doc)
+    if speakers == "rules":
+        return found
+    from storytrace.nlp.speakers import rerank
+
+    return rerank(doc, found, spans, resolver)
 
 
 def extract_quotes(text: str) -> list[Quote]:
