@@ -103,7 +103,7 @@ def main() -> None:
 
         get_nlp()
 
-    from storytrace.compare import CompareOptions, compare
+    from storytrace.comparison import CompareOptions, compare
     from storytrace.ingest import load_article
 
     seed_a, seed_b = (load_article(Path(p)) for p in seeds)

@@ -15,6 +15,8 @@ from pathlib import Path
 
 import pytest
 
+from markup_payloads import HOSTILE_OUTLETS, HOSTILE_TITLES, HOSTILE_URLS, SAFE_URLS
+
 ROOT = Path(__file__).resolve().parents[1]
 SAMPLE = ROOT / "sample"
 SHARED = Path(os.environ.get("STORYTRACE_SHARED", ROOT.parent / "shared"))
@@ -63,8 +65,10 @@ class CliResult:
 def cli():
     """Run ``storytrace ARGS`` in a fresh process, as a user would."""
 
-    def run(*args: str, cwd: Path | None = None, timeout: float = 300) -> CliResult:
-        env = {**os.environ, "COLUMNS": "160"}
+    def run(
+        *args: str, cwd: Path | None = None, timeout: float = 300, columns: int = 160
+    ) -> CliResult:
+        env = {**os.environ, "COLUMNS": str(columns)}
         env.pop("STORYTRACE_DEBUG", None)
         proc = subprocess.run(
             [sys.executable, "-m", "storytrace.cli", *map(str, args)],
@@ -147,38 +151,10 @@ def served(db: Path, *options: str) -> Iterator[str]:
 
 
 # -- a crawl that fights back ----------------------------------------------------------------
-# Outlet names, urls, titles and text as a hostile or careless source might write them. Each
+# Outlet names, urls, titles and text as a hostile or careless source might write them (the
+# lists live in markup_payloads.py, which benchmarks/payloads.py also reads). Each
 # outlet's copy shares one wire text, so ingest, dedup, reuse and stories tie them into one
 # story with reuse between outlets (graph edges, lanes, passages).
-HOSTILE_URLS = (
-    "javascript:alert(document.domain)",
-    "JaVaScRiPt:alert(document.domain)",
-    " \x01javascript:alert(document.domain)",
-    "java\nscript:alert(document.domain)",
-    "data:text/html,<script>alert(document.domain)</script>",
-    "vbscript:msgbox(document.domain)",
-)
-SAFE_URLS = ("https://courier.example/harbour?a=1&b=%22x%22", "HTTP://Caps.Example/wall")
-HOSTILE_OUTLETS = (
-    "Pulse/24 #1",
-    "50% Off? News",
-    "Ørsted Tidende",
-    "<script>alert('outlet')</script> Daily",
-    "Quote\" & 'Gazette'",
-    "Tide Times",
-    "Plain Courier",
-    "Caps Wire",
-)
-HOSTILE_TITLES = (
-    "<script>alert('title')</script> Harbour wall gives way",
-    '<img src=x onerror="alert(1)"> Harbour wall falls',
-    '" onmouseover="alert(2)" x="',
-    "'><svg onload=alert(3)>",
-    "</script><script>alert(4)</script>",
-    "Harbour wall: the night it fell",
-    "Harbour wall collapses at Kessmouth",
-    "HARBOUR WALL DOWN",
-)
 _WIRE = (
     "The old harbour wall at Kessmouth collapsed into the sea late on Friday night after a"
     " week of storms, the harbour master said. Nobody was hurt, but three fishing boats were"

@@ -108,11 +108,12 @@ def test_a_finished_run_is_refused_unless_overwritten(
         run(LocalEngine(out / "_work", out), [str(parity_corpus)], RunOptions())
 
 
-def test_an_interrupted_spark_run_resumes_from_its_finished_steps(
-    spark, parity_corpus, parity_local_out, tmp_path
-):
+def test_an_interrupted_spark_run_resumes_from_its_finished_steps(spark, tmp_path):
     """Stopped while writing its tables, a run is resumed by the next one: every step and
     every table already written is reused, and the tables come out the same."""
+    inputs = [str(SAMPLE / "corpus")]
+    local = tmp_path / "local"
+    run(LocalEngine(local / "_work", local, workers=1), inputs, RunOptions(quotes=False))
     out = tmp_path / "resume"
     engine = spark_engine(spark, out)
     written = []
@@ -126,16 +127,16 @@ def test_an_interrupted_spark_run_resumes_from_its_finished_steps(
 
     engine.write = write_then_stop
     with pytest.raises(KeyboardInterrupt):
-        run(engine, [str(parity_corpus)], RunOptions())
+        run(engine, inputs, RunOptions(quotes=False))
     assert json.loads((out / "_storytrace.json").read_text())["state"] == "running"
     steps: list[str] = []
     again = spark_engine(spark, out)
     again.progress = lambda step, message: steps.append(f"{step}: {message}")
-    summary = run(again, [str(parity_corpus)], RunOptions())
+    summary = run(again, inputs, RunOptions(quotes=False))
     assert summary.resumed
     assert steps and all("done earlier" in s for s in steps if not s.startswith("write"))
     assert sum("done earlier" in s for s in steps if s.startswith("write")) == 3
-    assert_same_tables(parity_local_out, out)
+    assert_same_tables(local, out)
 
 
 def test_missing_java_is_one_line(tmp_path):

@@ -8,7 +8,8 @@ from urllib.parse import urlsplit
 
 import pytest
 
-from conftest import HOSTILE_OUTLETS, served
+from conftest import served
+from markup_payloads import HOSTILE_OUTLETS
 from storytrace.model import Article
 from storytrace.store.db import Store
 from storytrace.web.security import SECURITY_HEADERS

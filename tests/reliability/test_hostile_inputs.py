@@ -172,7 +172,7 @@ def test_ingest_names_a_fifo_for_what_it_is(hostile, tmp_path):
     proc = _cli("ingest", folder / "pipe.txt", folder / "good-1.txt", "--db", tmp_path / "f.db")
     assert proc.returncode == 1
     assert "named pipe" in proc.stderr and "no such file" not in proc.stderr
-    assert proc.stdout.startswith("1 added")
+    assert proc.stdout.startswith("1 article new this run")
 
 
 ENCODED = {
@@ -252,7 +252,7 @@ def test_rejections_go_to_stderr_and_the_summary_to_stdout(hostile, tmp_path):
     proc = _cli("ingest", folder / "good-1.txt", folder / "empty.txt", "--db", tmp_path / "e.db")
     assert proc.returncode == 1
     assert "rejected" in proc.stderr and "empty" in proc.stderr
-    assert "empty.txt" not in proc.stdout and proc.stdout.startswith("1 added")
+    assert "empty.txt" not in proc.stdout and proc.stdout.startswith("1 article new this run")
 
 
 def test_a_failing_store_stops_the_run_with_one_line_and_keeps_earlier_batches(
@@ -326,3 +326,32 @@ def test_a_bad_command_line_is_one_line_and_exit_2(args):
     assert proc.returncode == 2
     assert proc.stderr.count("\n") == 1 and proc.stderr.startswith("storytrace: error:")
     assert "Traceback" not in proc.stderr
+
+
+def test_a_record_cannot_rename_another_outlets_articles(tmp_path):
+    """One name per domain only fills in records that name no outlet of their own."""
+    from storytrace.engine.local import LocalEngine
+    from storytrace.pipeline.jobs import RunOptions
+    from storytrace.pipeline.run import run
+
+    rows = [
+        {"outlet": "Harbour Courier", "url": "https://wire.example/a", "title": "A"},
+        {"outlet": "Valley Times", "url": "https://wire.example/b", "title": "B"},
+        {"url": "https://wire.example/c", "title": "C"},
+    ]
+    path = tmp_path / "in" / "outlets.jsonl"
+    path.parent.mkdir()
+    path.write_text(
+        "\n".join(json.dumps({**r, "text": f"{GOOD_BODY} Item {r['title']}."}) for r in rows) + "\n"
+    )
+    want = {"A": "Harbour Courier", "B": "Valley Times", "C": "Harbour Courier"}
+    with Store.open(tmp_path / "o.db") as store:
+        corpus.ingest(store, [path])
+        got = dict(store.conn.execute("SELECT title, outlet FROM articles").fetchall())
+    assert got == want
+    out = tmp_path / "run"
+    run(LocalEngine(out / "_work", out, workers=1), [str(path.parent)], RunOptions(quotes=False))
+    import pyarrow.parquet as pq
+
+    table = pq.read_table(out / "articles").to_pylist()
+    assert {r["title"]: r["outlet"] for r in table} == want

@@ -57,17 +57,17 @@ class StandaloneCluster:
             "SPARK_LOCAL_IP": "127.0.0.1",
             "PYSPARK_PYTHON": os.environ.get("PYSPARK_PYTHON", sys.executable),
         }
-        log = (self.folder / f"{name}.log").open("wb")
-        self.processes.append(
-            subprocess.Popen(
-                [str(home / "bin" / "spark-class"), *args],
-                env=env,
-                stdout=log,
-                stderr=subprocess.STDOUT,
-                stdin=subprocess.DEVNULL,
-                start_new_session=True,  # the whole JVM tree stops with one signal
+        with (self.folder / f"{name}.log").open("wb") as log:  # the child keeps its own copy
+            self.processes.append(
+                subprocess.Popen(
+                    [str(home / "bin" / "spark-class"), *args],
+                    env=env,
+                    stdout=log,
+                    stderr=subprocess.STDOUT,
+                    stdin=subprocess.DEVNULL,
+                    start_new_session=True,  # the whole JVM tree stops with one signal
+                )
             )
-        )
 
     def alive_workers(self) -> int:
         try:

@@ -168,9 +168,9 @@ class _Budgeted(io.RawIOBase):
             packed = max(self.raw.tell(), 1)
             if self.total > limits.max_inflation_ratio * packed:
                 raise InputError(
-                    f"{self.name}: {size_text(packed)} expands more than "
-                    f"{limits.max_inflation_ratio:.0f}-fold, a decompression bomb "
-                    "(raise with --max-inflation-ratio)"
+                    f"{self.name}: its first {size_text(packed)} expand to "
+                    f"{size_text(self.total)}, more than {limits.max_inflation_ratio:.0f}-fold: a "
+                    "decompression bomb (raise with --max-inflation-ratio)"
                 )
         return n
 

@@ -113,9 +113,17 @@ def outlet_names(table: pa.Table, _: Any = None) -> list[dict[str, str]]:
 
 
 def named_articles(table: pa.Table, _: Any = None) -> pa.Table:
-    """Stage: articles with their outlet's settled name (joined in as ``outlet_name``)."""
+    """Stage: articles with their outlet's settled name (joined in as ``outlet_name``).
+
+    An article that names its outlet keeps that name; only one whose outlet is missing or
+    just its domain takes the name settled for the domain, so no record renames another
+    outlet's articles.
+    """
     names = table.column("outlet_name")
-    outlet = pc.if_else(pc.is_valid(names), names, table.column("outlet"))
+    own = table.column("outlet")
+    bare = pc.or_kleene(pc.is_null(own), pc.equal(own, table.column("domain")))
+    bare = pc.fill_null(bare, True)
+    outlet = pc.if_else(pc.and_(bare, pc.is_valid(names)), names, own)
     return table.set_column(table.schema.get_field_index("outlet"), "outlet", outlet).select(
         list(ARTICLE_COLUMNS)
     )

@@ -86,21 +86,24 @@ class ArticleStore(Connected):
         )
 
     def outlet_name(self, domain: str, name: str | None) -> str:
-        """The outlet to store for an article of ``domain``: one name per domain.
+        """The outlet to store for an article of ``domain`` that names ``name`` (or not).
 
-        Pages of one site may or may not carry its name; the first name seen for a domain
-        replaces the bare domain everywhere, and later nameless articles take it.
+        Pages of one site may or may not carry its name. An article that names its outlet
+        keeps that name; one that does not (or gives only the bare domain) takes the first
+        name seen for its domain, and the first name seen also replaces the bare domain on
+        the articles stored before it. A record can never rename another outlet's
+        articles: only bare-domain outlets are ever rewritten.
         """
+        named = bool(name) and name != domain
         row = self.conn.execute(
             "SELECT name FROM outlet_names WHERE domain=?", (domain,)
         ).fetchone()
-        if row is not None:
-            return row[0]
-        if name and name != domain:
+        if row is None and named:
             self.conn.execute("INSERT INTO outlet_names VALUES (?,?)", (domain, name))
             self.conn.execute("UPDATE articles SET outlet=? WHERE outlet=?", (name, domain))
-            return name
-        return domain
+        if named:
+            return name  # type: ignore[return-value]
+        return row[0] if row is not None else domain
 
     def add_rejection(self, source: str, reason: str, file: str | None = None) -> None:
         """Record a refused input; ``file`` is the key of the file it came from, if any."""
