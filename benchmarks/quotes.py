@@ -1,6 +1,14 @@
 """Quotes and speakers on PolNeAR dev: content spans, speakers, cues, and throughput.
 
-    python benchmarks/quotes.py [--limit N]
+    python benchmarks/quotes.py [--limit N] [--fit]
+
+The figures are given twice from one parse: for the shipped extractor, whose speakers come
+from the learned ranking (``storytrace.nlp.speakers``), and under ``rules`` for the same
+quotes with the cue verb's subject as speaker (``quotes_from_doc(doc, speakers="rules")``),
+so the two can be compared in the same run. ``--fit`` first refits the ranking's weights
+(``src/storytrace/nlp/speaker_model.json``) on PolNeAR train, choosing the L2 strength and the
+floor on dev (``benchmarks/speakers.py`` says how); parses of train and dev are kept in
+``benchmarks/cache`` between runs.
 
 PolNeAR (../shared/data/polnear) marks every attribution as Source + Cue + Content, with
 character offsets into the raw ``text/*.txt`` (read here byte-exact, no newline changes).
@@ -288,9 +296,38 @@ def speech_cues(docs: list[Any], articles: list[Article]) -> list[list[bool]]:
     return out
 
 
+def _speaker_table(model: dict[str, Any], rules: dict[str, Any]) -> dict[str, object]:
+    """Speaker accuracy of the rules and of the ranking side by side, per group."""
+    return {
+        group: {
+            "rules": rules[group]["speaker_accuracy"],
+            "model": model[group]["speaker_accuracy"],
+            "pairs_with_source": model[group]["matched_pairs"],
+        }
+        for group in GROUPS
+    }
+
+
+def refit(articles: list[Article]) -> dict[str, object]:
+    """Refit speaker_model.json on PolNeAR train, choosing L2 and floor on ``articles``."""
+    from speakers import fit, parsed, rows
+
+    train = read_split(None, "train")
+    with Timer() as timer:
+        train_rows = rows(train, parsed("polnear-train", [a.text for a in train]))
+        dev_rows = rows(articles, parsed("polnear-dev", [a.text for a in articles]))
+        report = fit(train_rows, dev_rows)
+    report["train_articles"] = len(train)
+    report["fit_s"] = round(timer.seconds, 1)
+    return report
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__)
     parser.add_argument("--limit", type=int, default=None, help="only the first N articles")
+    parser.add_argument(
+        "--fit", action="store_true", help="refit the speaker ranking on PolNeAR train first"
+    )
     args = parser.parse_args()
     from storytrace.nlp.entities import entities_from_doc
     from storytrace.nlp.pipeline import MAX_CHARS, get_nlp, parse, text_of
@@ -299,6 +336,7 @@ def main() -> None:
     with Timer() as total:
         articles = read_split(args.limit)
         assert all(len(a.text) <= MAX_CHARS for a in articles)
+        fitted = refit(articles) if args.fit else None
         get_nlp()
         with Timer() as parsing:
             docs = parse([a.text for a in articles])
@@ -307,19 +345,23 @@ def main() -> None:
             for doc in docs:
                 predictions.append(quotes_from_doc(doc))
                 entities_from_doc(doc)
+        by_rules = [quotes_from_doc(doc, speakers="rules") for doc in docs]
         assert all(text_of(d) == a.text for d, a in zip(docs, articles, strict=True))
-        figures = evaluate(articles, predictions, speech_cues(docs, articles))
+        cues = speech_cues(docs, articles)
+        figures = evaluate(articles, predictions, cues)
+        rules = evaluate(articles, by_rules, cues)
     seconds = parsing.seconds + extracting.seconds
+    figures["speakers_rules_vs_model"] = _speaker_table(figures, rules)
+    figures["rules"] = rules
+    if fitted is not None:
+        figures["fit"] = fitted
     figures["articles"] = len(articles)
     figures["articles_per_s"] = round(len(articles) / seconds, 2)
     figures["quotes_entities_share_of_time"] = round(extracting.seconds / seconds, 3)
     figures["peak_rss_mb"] = round(peak_rss_mb(), 1)
     figures["wall_s"] = round(total.seconds, 1)
-    write_result(
-        "quotes",
-        figures,
-        "python benchmarks/quotes.py" + (f" --limit {args.limit}" if args.limit else ""),
-    )
+    flags = (f" --limit {args.limit}" if args.limit else "") + (" --fit" if args.fit else "")
+    write_result("quotes", figures, "python benchmarks/quotes.py" + flags)
 
 
 if __name__ == "__main__":

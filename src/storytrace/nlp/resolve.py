@@ -19,6 +19,7 @@ sentence back, subjects and speakers weigh more.
 from __future__ import annotations
 
 import bisect
+import re
 from collections import Counter, defaultdict
 from collections.abc import Iterable
 from dataclasses import dataclass
@@ -66,6 +67,9 @@ PLACE_WORDS = frozenset(
     "bridge airport".split()
 )
 LOCATIVE = frozenset("in at near outside inside across throughout into around beyond".split())
+# the agency in a dateline, "TORVANE, March 4 (Meridian Wire) - ...": it wrote the story and
+# is nobody's antecedent ("it said" is never the wire service)
+_DATELINE_AGENCY = re.compile(r"\)\s*(?:--?|\u2013|\u2014)\s")
 _PERSONAL = frozenset({"he", "she", "him", "her", "his"})
 _LABEL_KIND = {
     "PERSON": "person",
@@ -262,6 +266,12 @@ class Resolver:
         start = name_tokens[0].idx
         end = name_tokens[-1].idx + len(name_tokens[-1].text)
         line_start = self.text.rfind("\n", 0, start) + 1
+        if (
+            self.text[start - 1 : start] == "("
+            and start - line_start < 60
+            and _DATELINE_AGENCY.match(self.text, end)
+        ):
+            return None
         if self.text[start:end].isupper() and not self.text[line_start:start].strip():
             kind = "place"  # a dateline: "VALDORA -", "BAGHDAD (Dispatches) --"
         for t in self.doc[max(0, run[0].i - 4) : run[0].i]:  # "operations director Tomas Reinholt"
