@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 import re
+from pathlib import Path
 
 import pytest
 
@@ -128,6 +129,9 @@ def test_dateline_agency_is_no_antecedent():
 
 # -- the sample corpus -----------------------------------------------------------------------
 def _sample_articles():
+    """(truth key, Article) for every article of the sample corpus: its URL, else its path."""
+    import csv
+
     import storytrace
 
     corpus = SAMPLE / "corpus"
@@ -136,27 +140,32 @@ def _sample_articles():
         n = sum(1 for line in feed.read_text(encoding="utf-8").splitlines() if line.strip())
         paths += [f"{feed}#{i}" for i in range(1, n + 1)]
     for table in sorted(corpus.glob("*/*.csv")):
-        import csv
-
         with table.open(encoding="utf-8", newline="") as handle:
             n = sum(1 for _ in csv.DictReader(handle))
         paths += [f"{table}#{i}" for i in range(1, n + 1)]
-    return [storytrace.extract(p) for p in paths]
+    for feed in sorted(corpus.glob("*/*.xml")):
+        n = feed.read_text(encoding="utf-8").count("<item")
+        paths += [f"{feed}#{i}" for i in range(1, n + 1)]
+    out = []
+    for path in paths:
+        article = storytrace.extract(path)
+        out.append((article.url or str(Path(path).relative_to(corpus)), article))
+    return out
 
 
 @pytest.fixture(scope="module")
 def sample_quotes():
-    """(article, rules' quotes, model's quotes) for every article of the sample corpus."""
+    """(truth key, rules' quotes, model's quotes) for every article of the sample corpus."""
     from storytrace.nlp.pipeline import get_nlp
     from storytrace.nlp.quotes import quotes_from_doc
 
     nlp = get_nlp()
     out = []
-    for article in _sample_articles():
+    for key, article in _sample_articles():
         doc = nlp(article.text)
         out.append(
             (
-                article,
+                key,
                 quotes_from_doc(doc, speakers="rules"),
                 quotes_from_doc(doc, speakers="model"),
             )
@@ -173,19 +182,21 @@ def test_sample_governor_quote_goes_to_helena_brask(sample_quotes):
 
 
 def test_sample_places_never_speak(sample_quotes):
+    """No statement is put in the mouth of a town or a province ("Eastmarch Governor Helena
+    Brask" is a person with a place in her title; the Meridian Wire is only a dateline)."""
     for _, _, quotes in sample_quotes:
         for q in quotes:
-            said = set(re.findall(r"\w+", f"{q.speaker_resolved or ''} {q.speaker or ''}"))
-            assert not said & SAMPLE_PLACES - {"Lisker"}, q
-            assert (q.speaker_resolved or "") not in ("Port Lisker", "Meridian Wire"), q
+            assert _last(q.speaker_resolved) not in {p.casefold() for p in SAMPLE_PLACES}, q
+            assert _last(q.speaker) not in {p.casefold() for p in SAMPLE_PLACES}, q
+            assert q.speaker_resolved != "Meridian Wire", q
 
 
 def _truth_accuracy(sample_quotes, pick):
     truth = json.loads((SAMPLE / "truth.json").read_text(encoding="utf-8"))["quotes"]
-    by_url = {a.url: (rules, model) for a, rules, model in sample_quotes}
+    by_key = {key: (rules, model) for key, rules, model in sample_quotes}
     found = right = 0
     for t in truth:
-        quotes = pick(by_url[t["article"]])
+        quotes = pick(by_key[t["article"]])
         match = next((q for q in quotes if t["text"] in q.text or q.text in t["text"]), None)
         if match is None:
             continue
@@ -195,12 +206,16 @@ def _truth_accuracy(sample_quotes, pick):
 
 
 def test_sample_speakers_as_the_truth_file_has_them(sample_quotes):
-    """The ranking gets at least as many of the sample's speakers right as the rules."""
+    """Nearly every statement of the sample that is found has the speaker truth.json gives.
+
+    The ranking follows PolNeAR, where "according to" names the source even beside a verb's
+    own subject ("“...,” he said, according to a translation by Meridian Wire"); the sample's
+    truth takes the verb's subject there, so two of its quotes the rules get right are lost.
+    """
     found, by_model = _truth_accuracy(sample_quotes, lambda pair: pair[1])
-    found_rules, by_rules = _truth_accuracy(sample_quotes, lambda pair: pair[0])
-    assert found == found_rules >= 100
-    assert by_model >= by_rules
-    assert by_model / found >= 0.95, (by_model, found)
+    found_rules, _ = _truth_accuracy(sample_quotes, lambda pair: pair[0])
+    assert found == found_rules >= 120
+    assert by_model / found >= 0.96, (by_model, found)
 
 
 # -- the model file --------------------------------------------------------------------------
@@ -235,3 +250,38 @@ def test_speakers_option_is_checked():
 
     with pytest.raises(ValueError):
         quotes_from_doc(get_nlp()("Anna Brel said it would rain."), speakers="guess")
+
+
+# -- parse helpers ---------------------------------------------------------------------------
+class _Tok:
+    """A token that, like spaCy's, is a new object on every ``head`` access."""
+
+    def __init__(self, tree, i):
+        self.tree, self.i = tree, i
+        word, self.dep_, self.pos_, self.tag_, self._head = tree[i]
+        self.lower_ = self.lemma_ = self.text = word
+
+    @property
+    def head(self):
+        return _Tok(self.tree, self._head)
+
+    @property
+    def children(self):
+        return [
+            _Tok(self.tree, j) for j, t in enumerate(self.tree) if t[4] == self.i and j != self.i
+        ]
+
+
+def test_subject_search_stops_at_a_root_that_is_no_verb():
+    """ "The talks, whose agenda is land, emphasizing ...": the participle hangs off a relative
+    clause whose sentence has a noun for root; the search for the main verb must end there."""
+    from storytrace.nlp.cues import subject_of
+
+    tree = [
+        ("talks", "ROOT", "NOUN", "NNS", 0),
+        ("whose", "poss", "PRON", "WP$", 2),
+        ("agenda", "nsubj", "NOUN", "NN", 3),
+        ("is", "relcl", "AUX", "VBZ", 0),
+        ("emphasizing", "advcl", "VERB", "VBG", 3),
+    ]
+    assert subject_of(_Tok(tree, 4)) is None

@@ -76,6 +76,8 @@ def subject_of(verb: Any) -> Any | None:
     """The subject of ``verb``, looked for through conjoined and dependent verbs.
 
     "X said Y and added Z": X adds. "X said Y will ..., underscoring that ...": X underscores.
+    Tokens are compared by index: spaCy builds a new Token object on every access, so
+    ``token.head is token`` is never true, not even at the root.
     """
     for child in verb.children:
         if child.dep_ == "nsubj":
@@ -86,15 +88,15 @@ def subject_of(verb: Any) -> Any | None:
             agent = next((c for c in verb.children if c.dep_ == "agent"), None)
             objs = [c for c in agent.children if c.dep_ == "pobj"] if agent is not None else []
             return objs[0] if objs else None
-    if verb.dep_ in ("conj", "xcomp", "advcl") and verb.head is not verb:
+    if verb.dep_ in ("conj", "xcomp", "advcl") and verb.head.i != verb.i:
         head = verb.head
         if verb.dep_ == "advcl" and verb.tag_ == "VBG" and _relative(head):
             # "X reacted to the talks, whose agenda is Y, emphasizing that ...": the participle
             # goes with the main clause, not with the relative clause it follows
             main = head.head
-            while main.pos_ not in ("VERB", "AUX") and main.head is not main:
+            while main.pos_ not in ("VERB", "AUX") and main.head.i != main.i:
                 main = main.head
-            return subject_of(main) if main.pos_ in ("VERB", "AUX") and main is not head else None
+            return subject_of(main) if main.pos_ in ("VERB", "AUX") and main.i != head.i else None
         if verb.dep_ == "advcl" and head.dep_ == "ccomp" and is_cue(head.head):
             return subject_of(head.head)
         shares = verb.dep_ == "conj" or (verb.dep_ == "advcl" and verb.tag_ == "VBG")

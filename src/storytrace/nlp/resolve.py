@@ -255,7 +255,7 @@ class Resolver:
         if not name_tokens:
             return None
         inside = {t.i for t in run}
-        root = next((t for t in run if t.head.i not in inside or t.head is t), run[-1])
+        root = next((t for t in run if t.head.i not in inside or t.head.i == t.i), run[-1])
         labels = Counter(t.ent_type_ for t in name_tokens if t.ent_type_)
         label = labels.most_common(1)[0][0] if labels else ""
         if "PERSON" in labels:

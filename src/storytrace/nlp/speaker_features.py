@@ -34,6 +34,7 @@ BASE_FEATURES = (
     "rule_choice",
     "agent_of_cue",
     "according_to",
+    "according_to_beside_speaker",
     "object_of_cue",
     "apposition_of_subject",
     "subject_with_apposition",
@@ -146,6 +147,7 @@ class DocContext:
             if outside:
                 self.cue_subject[subject] = outside
         self.cue_subject_tokens = set(self.cue_subject)
+        self.cue_verbs_with_subject = {v for verbs in self.cue_subject.values() for v in verbs}
         self.name_counts: Counter[str] = Counter()
         self.place_words: set[str] = set()
         for m in resolver.mentions:
@@ -298,6 +300,9 @@ def _syntax(ctx: DocContext, q: _Quote, token: Any, put: _Put) -> int | None:
     )
     if according:
         put("according_to")
+        if verb is not None and verb.i in ctx.cue_verbs_with_subject:
+            # "“...,” he said, according to a translation": the verb has its own speaker
+            put("according_to_beside_speaker")
     if dep in ("dobj", "dative") and is_cue(head):
         put("object_of_cue")
     if dep == "appos" and head.i in ctx.cue_subject_tokens:
