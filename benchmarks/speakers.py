@@ -31,7 +31,7 @@ import numpy as np
 from _shared import CACHE, ROOT
 
 MODEL_PATH = ROOT / "src" / "storytrace" / "nlp" / "speaker_model.json"
-L2_GRID = (30.0, 10.0, 3.0, 1.0, 0.3, 0.1, 0.03, 0.01)
+L2_GRID = (30.0, 10.0, 3.0, 1.0, 0.3, 0.1, 0.03, 0.01, 0.003, 0.001)
 FLOORS = (0.0, 0.1, 0.2, 0.3, 0.4)
 
 
