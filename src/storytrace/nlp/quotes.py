@@ -8,6 +8,12 @@ or "according to X". Pronouns and role nouns ("he", "the spokesman", "the cleric
 resolved to the nearest fitting name before them, the step that turns "he said" into a
 person. A quote with no cue of its own continues the speaker of the quote before it when
 that one ended in the paragraph just above, as newspapers do with running quotes.
+
+These rules find the quotes and a first guess at each speaker; ``quotes_from_doc`` then lets
+the learned ranking of ``storytrace.nlp.speakers`` pick the speaker among the phrases around
+the quote. Some statements are dropped before that: impersonal passives with nobody named
+("it is estimated that ...") have no speaker to find, and a quoted subhead on a line of its
+own is a heading.
 """
 
 from __future__ import annotations
