@@ -362,7 +362,15 @@ class Resolver:
         while len(words) > 1 and words[0].lower().rstrip(".") in TITLES:
             words = words[1:]
         shorter = " ".join(words)
-        return clean_name(self.full.get(name_key(shorter), shorter))
+        if name_key(shorter) in self.full:
+            return clean_name(self.full[name_key(shorter)])
+        # a surname the tagger missed ("Marrow told the crowd" tagged a work of art): the one
+        # full name of the article that ends in the same words
+        tail = name_words(name_key(shorter))
+        fits = {
+            f for f in self.full.values() if tail and name_words(name_key(f))[-len(tail) :] == tail
+        }
+        return clean_name(fits.pop() if len(fits) == 1 else shorter)
 
     def mention_at(self, token: Any) -> NameMention | None:
         return self._by_token.get(token.i)
