@@ -1,6 +1,16 @@
 """Quotes and speakers on PolNeAR dev: content spans, speakers, cues, and throughput.
 
-    python benchmarks/quotes.py [--limit N]
+    python benchmarks/quotes.py [--limit N] [--fit] [--baseline REV]
+
+The figures are given twice from one parse: for the shipped extractor, whose speakers come
+from the learned ranking (``storytrace.nlp.speakers``), and under ``rules`` for the same
+quotes with the cue verb's subject as speaker (``quotes_from_doc(doc, speakers="rules")``),
+so the two can be compared in the same run. ``--fit`` first refits the ranking's weights
+(``src/storytrace/nlp/speaker_model.json``) on PolNeAR train, choosing the L2 strength and the
+floor on dev (``benchmarks/speakers.py`` says how); parses of train and dev are kept in
+``benchmarks/cache`` between runs. ``--baseline REV`` adds a third column in the same run: the
+``src`` of commit REV (say ``main``) is exported with ``git archive`` into a temporary folder
+and scored by this script in a child process whose PYTHONPATH points there.
 
 PolNeAR (../shared/data/polnear) marks every attribution as Source + Cue + Content, with
 character offsets into the raw ``text/*.txt`` (read here byte-exact, no newline changes).
@@ -36,13 +46,20 @@ process, on this machine.
 from __future__ import annotations
 
 import argparse
+import io
+import json
+import os
 import re
+import subprocess
+import sys
+import tarfile
+import tempfile
 from collections import defaultdict
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-from _shared import DATA, Timer, need, peak_rss_mb, write_result
+from _shared import DATA, ROOT, Timer, need, peak_rss_mb, write_result
 
 Span = tuple[int, int]
 MARKS = "\"'`“”‘’«»„"
@@ -116,8 +133,8 @@ def read_article(text_path: Path, ann_path: Path) -> Article:
     return Article(text_path.stem, text, gold)
 
 
-def read_split(limit: int | None) -> list[Article]:
-    root = need(DATA / "polnear" / "data" / "dev")
+def read_split(limit: int | None, split: str = "dev") -> list[Article]:
+    root = need(DATA / "polnear" / "data" / split)
     first: dict[str, Path] = {}
     for ann in sorted((root / "attributions").glob("*.ann")):
         first.setdefault(ann.stem.rsplit("_", 1)[0], ann)
@@ -262,6 +279,7 @@ def evaluate(
             "overlap50": prf(c["pred_hit"], c["pred"], c["gold_hit"], c["gold"]),
             "tokens": prf(c["tok_pred_hit"], c["tok_pred"], c["tok_gold_hit"], c["tok_gold"]),
             "matched_pairs": int(c["pairs"]),
+            "pairs_with_source": int(c["with_source"]),
             "speaker_accuracy": share(c["speaker_ok"], c["with_source"]),
             "cue_accuracy": share(c["cue_ok"], c["with_cue"]),
             "direct_flag_agrees": share(c["same_kind"], c["pairs"]),
@@ -288,10 +306,87 @@ def speech_cues(docs: list[Any], articles: list[Article]) -> list[list[bool]]:
     return out
 
 
+def _speaker_table(
+    model: dict[str, Any], rules: dict[str, Any], base: dict[str, Any] | None, rev: str | None
+) -> dict[str, object]:
+    """Speaker accuracy of the rules and of the ranking side by side, per group."""
+    table: dict[str, object] = {}
+    for group in GROUPS:
+        row = {
+            "rules": rules[group]["speaker_accuracy"],
+            "model": model[group]["speaker_accuracy"],
+            "pairs_with_source": model[group]["pairs_with_source"],
+        }
+        if base is not None:
+            row[f"baseline {rev}"] = base[group]["speaker_accuracy"]
+        table[group] = row
+    return table
+
+
+def measure_only(limit: int | None) -> None:
+    """Print the figures of whatever ``storytrace`` is on the path (the ``--baseline`` child),
+    on the cached parse of dev so both sides read the same Docs."""
+    import storytrace
+    from speakers import parsed
+    from storytrace.nlp.quotes import quotes_from_doc
+
+    print(f"scoring {storytrace.__file__}", file=sys.stderr)
+    articles = read_split(limit)
+    docs = parsed("polnear-dev", [a.text for a in articles])
+    figures = evaluate(articles, [quotes_from_doc(d) for d in docs], speech_cues(docs, articles))
+    print(json.dumps(figures))
+
+
+def baseline(rev: str, limit: int | None) -> tuple[str, dict[str, Any]]:
+    """(short hash, figures) of commit ``rev``'s code, scored in a child process."""
+    short = subprocess.run(
+        ["git", "-C", str(ROOT), "rev-parse", "--short", rev],
+        check=True,
+        capture_output=True,
+        text=True,
+    ).stdout.strip()
+    here = Path(__file__).resolve()
+    with tempfile.TemporaryDirectory(prefix="storytrace-baseline-") as tmp:
+        tar = subprocess.run(
+            ["git", "-C", str(ROOT), "archive", short, "src"], check=True, capture_output=True
+        ).stdout
+        with tarfile.open(fileobj=io.BytesIO(tar)) as archive:
+            archive.extractall(tmp, filter="data")
+        env = {**os.environ, "PYTHONPATH": os.pathsep.join([f"{tmp}/src", str(here.parent)])}
+        child = [sys.executable, str(here), "--measure-only"]
+        child += ["--limit", str(limit)] if limit else []
+        out = subprocess.run(
+            child, env=env, check=True, capture_output=True, text=True, cwd=here.parent
+        ).stdout
+    return short, json.loads(out.strip().splitlines()[-1])
+
+
+def refit(articles: list[Article]) -> dict[str, object]:
+    """Refit speaker_model.json on PolNeAR train, choosing L2 and floor on ``articles``."""
+    from speakers import fit, parsed, rows
+
+    train = read_split(None, "train")
+    with Timer() as timer:
+        train_rows = rows(train, parsed("polnear-train", [a.text for a in train]))
+        dev_rows = rows(articles, parsed("polnear-dev", [a.text for a in articles]))
+        report = fit(train_rows, dev_rows)
+    report["train_articles"] = len(train)
+    report["fit_s"] = round(timer.seconds, 1)
+    return report
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__)
     parser.add_argument("--limit", type=int, default=None, help="only the first N articles")
+    parser.add_argument(
+        "--fit", action="store_true", help="refit the speaker ranking on PolNeAR train first"
+    )
+    parser.add_argument("--baseline", help="also score the code of this commit (e.g. main)")
+    parser.add_argument("--measure-only", action="store_true", help=argparse.SUPPRESS)
     args = parser.parse_args()
+    if args.measure_only:
+        measure_only(args.limit)
+        return
     from storytrace.nlp.entities import entities_from_doc
     from storytrace.nlp.pipeline import MAX_CHARS, get_nlp, parse, text_of
     from storytrace.nlp.quotes import quotes_from_doc
@@ -299,6 +394,7 @@ def main() -> None:
     with Timer() as total:
         articles = read_split(args.limit)
         assert all(len(a.text) <= MAX_CHARS for a in articles)
+        fitted = refit(articles) if args.fit else None
         get_nlp()
         with Timer() as parsing:
             docs = parse([a.text for a in articles])
@@ -307,19 +403,27 @@ def main() -> None:
             for doc in docs:
                 predictions.append(quotes_from_doc(doc))
                 entities_from_doc(doc)
+        by_rules = [quotes_from_doc(doc, speakers="rules") for doc in docs]
         assert all(text_of(d) == a.text for d, a in zip(docs, articles, strict=True))
-        figures = evaluate(articles, predictions, speech_cues(docs, articles))
+        cues = speech_cues(docs, articles)
+        figures = evaluate(articles, predictions, cues)
+        rules = evaluate(articles, by_rules, cues)
+        rev, base = baseline(args.baseline, args.limit) if args.baseline else (None, None)
     seconds = parsing.seconds + extracting.seconds
+    figures["speakers_rules_vs_model"] = _speaker_table(figures, rules, base, rev)
+    figures["rules"] = rules
+    if base is not None:
+        figures[f"baseline {rev}"] = base
+    if fitted is not None:
+        figures["fit"] = fitted
     figures["articles"] = len(articles)
     figures["articles_per_s"] = round(len(articles) / seconds, 2)
     figures["quotes_entities_share_of_time"] = round(extracting.seconds / seconds, 3)
     figures["peak_rss_mb"] = round(peak_rss_mb(), 1)
     figures["wall_s"] = round(total.seconds, 1)
-    write_result(
-        "quotes",
-        figures,
-        "python benchmarks/quotes.py" + (f" --limit {args.limit}" if args.limit else ""),
-    )
+    flags = (f" --limit {args.limit}" if args.limit else "") + (" --fit" if args.fit else "")
+    flags += f" --baseline {args.baseline}" if args.baseline else ""
+    write_result("quotes", figures, "python benchmarks/quotes.py" + flags)
 
 
 if __name__ == "__main__":

@@ -8,6 +8,12 @@ or "according to X". Pronouns and role nouns ("he", "the spokesman", "the cleric
 resolved to the nearest fitting name before them, the step that turns "he said" into a
 person. A quote with no cue of its own continues the speaker of the quote before it when
 that one ended in the paragraph just above, as newspapers do with running quotes.
+
+These rules find the quotes and a first guess at each speaker; ``quotes_from_doc`` then lets
+the learned ranking of ``storytrace.nlp.speakers`` pick the speaker among the phrases around
+the quote. Some statements are dropped before that: impersonal passives with nobody named
+("it is estimated that ...") have no speaker to find, and a quoted subhead on a line of its
+own is a heading.
 """
 
 from __future__ import annotations
@@ -15,13 +21,30 @@ from __future__ import annotations
 import bisect
 import dataclasses
 import re
-from collections.abc import Iterable
 from typing import Any
 
 from storytrace.model import Quote, Span
+from storytrace.nlp.cues import (
+    CUE_LEMMAS,
+    PRONOUNS,
+    ROLE_NOUNS,
+    impersonal,
+    is_cue,
+    subject_of,
+)
 from storytrace.nlp.entities import name_key, name_words
-from storytrace.nlp.pipeline import ents_of, text_of
+from storytrace.nlp.pipeline import text_of
+from storytrace.nlp.resolve import Resolver, speaker_of
 from storytrace.text.quotemarks import quoted_spans as _quoted_spans
+
+__all__ = [
+    "CUE_LEMMAS",
+    "PRONOUNS",
+    "ROLE_NOUNS",
+    "extract_quotes",
+    "quotes_from_doc",
+    "speaker_key",
+]
 
 _DOUBLED = re.compile(r"''|``")
 
@@ -41,251 +64,10 @@ def quoted_spans(text: str) -> list[Span]:
     return _quoted_spans(_undouble(text))
 
 
-CUE_LEMMAS = frozenset(
-    [
-        "say",
-        "tell",
-        "add",
-        "state",
-        "note",
-        "warn",
-        "insist",
-        "explain",
-        "claim",
-        "announce",
-        "declare",
-        "stress",
-        "emphasize",
-        "emphasise",
-        "argue",
-        "write",
-        "report",
-        "confirm",
-        "deny",
-        "assert",
-        "reiterate",
-        "urge",
-        "underscore",
-        "acknowledge",
-        "admit",
-        "maintain",
-        "suggest",
-        "predict",
-        "vow",
-        "pledge",
-        "promise",
-        "threaten",
-        "comment",
-        "remark",
-        "reply",
-        "respond",
-        "ask",
-        "tweet",
-        "post",
-        "caution",
-        "allege",
-        "contend",
-        "describe",
-        "charge",
-        "recall",
-        "quip",
-        "concede",
-        "complain",
-        "observe",
-        "point",
-        "testify",
-        "conclude",
-        "agree",
-        "disclose",
-        "reveal",
-        "estimate",
-        "show",
-        "find",
-        "call",
-        "demand",
-        "question",
-        "indicate",
-        "mention",
-        "cite",
-        "signal",
-        "rule",
-        "boast",
-        "brag",
-        "joke",
-        "criticize",
-        "blast",
-        "slam",
-        "counter",
-        "retort",
-        "assure",
-        "inform",
-        "recount",
-        "speculate",
-        "hint",
-        "propose",
-        "recommend",
-    ]
-)
-PRONOUNS = {
-    "he": "person",
-    "she": "person",
-    "him": "person",
-    "her": "person",
-    "they": "any",
-    "it": "organisation",
-    "we": "any",
-    "i": "any",
-}
-_ORG_ROLES = frozenset(
-    "group militia movement ministry government party company agency organization organisation "
-    "council committee coalition alliance union army police".split()
-)
-_PERSON_ROLES = frozenset(
-    "spokesman spokeswoman spokesperson official minister cleric leader president premier "
-    "commander chief head director secretary ambassador envoy senator lawmaker mayor governor "
-    "chairman chairwoman officer adviser advisor analyst expert source diplomat general "
-    "representative lawyer attorney witness resident professor scientist economist engineer "
-    "manager founder executive ceo coach captain king queen prince pope bishop imam sheikh "
-    "judge prosecutor".split()
-)
-ROLE_NOUNS = _PERSON_ROLES | _ORG_ROLES
-_NAMED_LABELS = ("PERSON", "ORG", "NORP", "GPE", "LOC", "FAC")
 MIN_DIRECT_WORDS = 4  # shorter quoted bits are scare quotes or fragments of indirect speech
+HEADLINE_WORDS = 12  # a line that is only a quoted phrase this short is a subhead
+_AROUND = "\"'`\u201c\u201d\u2018\u2019\u00ab\u00bb\u201e \t\xa0.,:;"
 NEIGHBOUR_CHARS = 400
-
-
-def _entity_at(doc: Any, start: int, end: int, labels: Iterable[str]) -> Any | None:
-    """The named entity of one of ``labels`` inside [start, end), the last such one."""
-    found = [
-        e
-        for e in ents_of(doc)
-        if e.label_ in labels and e.start_char >= start and e.end_char <= end
-    ]
-    return found[-1] if found else None
-
-
-def _subject(verb: Any) -> Any | None:
-    for child in verb.children:
-        if child.dep_ in ("nsubj", "nsubjpass"):
-            return child
-    if verb.dep_ in ("conj", "xcomp", "advcl") and verb.head is not verb:
-        head = verb.head
-        if verb.dep_ == "advcl" and head.dep_ == "ccomp" and _is_cue(head.head):
-            return _subject(head.head)  # "X said Y will ..., underscoring that ...": X underscores
-        shares = verb.dep_ == "conj" or (verb.dep_ == "advcl" and verb.tag_ == "VBG")
-        if _is_cue(verb.head) or (shares and verb.head.pos_ in ("VERB", "AUX")):
-            return _subject(verb.head)
-    return None
-
-
-def _subject_span(subject: Any) -> tuple[int, int]:
-    """The subject phrase without relative clauses and trailing appositions."""
-    left = subject.left_edge.i
-    right = subject.i
-    for child in subject.children:
-        if child.i > subject.i and child.dep_ in ("compound", "flat", "nmod"):
-            right = max(right, child.right_edge.i)
-    doc = subject.doc
-    return doc[left].idx, doc[right].idx + len(doc[right].text)
-
-
-class _Resolver:
-    """Names the article has used so far, to resolve pronouns and role nouns."""
-
-    def __init__(self, doc: Any) -> None:
-        self.people = [e for e in ents_of(doc) if e.label_ == "PERSON"]
-        self.orgs = [e for e in ents_of(doc) if e.label_ in ("ORG", "NORP")]
-        self.full: dict[str, str] = {}
-        named = [e for e in ents_of(doc) if e.label_ in _NAMED_LABELS]
-        texts = sorted({e.text for e in named}, key=lambda t: (-len(t), t))
-        keys = {t: name_key(t) for t in texts}
-        words_of = {t: name_words(keys[t]) for t in texts}
-        for text in texts:  # longest first: each short form maps to the fullest name
-            key, words = keys[text], words_of[text]
-            if not words:
-                continue
-            for other in texts:
-                okey, owords = keys[other], words_of[other]
-                if (
-                    okey
-                    and okey not in self.full
-                    and (
-                        okey == key
-                        or (len(owords) < len(words) and owords == words[-len(owords) :])
-                    )
-                ):
-                    self.full[okey] = text
-        self.starts = [e.start_char for e in self.people]
-
-    def fullest(self, text: str) -> str:
-        return _clean_name(self.full.get(name_key(text), text))
-
-    def before(self, pos: int, kind: str) -> str | None:
-        pool = (
-            self.people
-            if kind == "person"
-            else self.orgs
-            if kind == "organisation"
-            else (self.people + self.orgs)
-        )
-        earlier = [e for e in pool if e.end_char <= pos]
-        if not earlier:
-            return None
-        return self.fullest(max(earlier, key=lambda e: e.end_char).text)
-
-
-def _clean_name(text: str) -> str:
-    text = text.strip()
-    for suffix in ("'s", "\u2019s"):
-        if text.endswith(suffix):
-            text = text[: -len(suffix)]
-    return text.strip()
-
-
-def _speaker(subject: Any, doc: Any, resolver: _Resolver) -> tuple[str, Span, str | None]:
-    """(speaker text, its span, the resolved full name) for the subject of a cue verb."""
-    start, end = _subject_span(subject)
-    text = text_of(doc)[start:end]
-    lower = subject.lower_
-    if subject.pos_ == "PRON" or lower in PRONOUNS:
-        kind = PRONOUNS.get(lower, "any")
-        return text, (start, end), resolver.before(start, kind)
-    if text.isupper():  # a dateline ("BAGHDAD (Agency) -- X, head of Y, says")
-        later = next(
-            (
-                e
-                for e in ents_of(doc)
-                if end <= e.start_char < subject.head.idx and e.label_ in _NAMED_LABELS
-            ),
-            None,
-        )
-        if later is not None:
-            start, end = later.start_char, later.end_char
-            return later.text, (start, end), resolver.fullest(later.text)
-    named = next(
-        (
-            e
-            for e in ents_of(doc)
-            if e.start <= subject.i < e.end and e.label_ in ("PERSON", "ORG", "NORP", "GPE")
-        ),
-        None,
-    )
-    named = named or _entity_at(doc, start, end, ("PERSON",))
-    if named is not None:
-        return text, (start, end), resolver.fullest(named.text)
-    propn = [t for t in doc[subject.left_edge.i : subject.i + 1] if t.pos_ == "PROPN"]
-    if propn:
-        return text, (start, end), resolver.fullest(" ".join(t.text for t in propn))
-    if any(t.lower_ in ("a", "an") for t in subject.children):
-        return text, (start, end), None  # a new, unnamed actor ("a prominent group")
-    if subject.lemma_.lower() in ROLE_NOUNS:
-        kind = "person" if subject.lemma_.lower() in _PERSON_ROLES else "organisation"
-        return text, (start, end), resolver.before(start, kind)
-    return text, (start, end), None
-
-
-def _is_cue(token: Any) -> bool:
-    return token.pos_ in ("VERB", "AUX") and token.lemma_.lower() in CUE_LEMMAS
 
 
 def _inside(pos: int, spans: list[Span]) -> bool:
@@ -307,7 +89,7 @@ def _embedded(doc: Any, text: str, q_start: int) -> bool:
     if mark is None or mark.start == 0:
         return False
     before = doc[mark.start - 1]
-    return before.is_alpha and not _is_cue(before)
+    return before.is_alpha and not is_cue(before)
 
 
 def _words_outside(text: str, span: Span, quotes: list[Span]) -> int:
@@ -325,13 +107,54 @@ def _cue_beside(text: str, cues: list[Any], q_start: int, q_end: int) -> bool:
     return text[q_end - 1 : q_end] in (",", "?", "!") and any(0 < c.idx - q_end <= 25 for c in cues)
 
 
-def _direct(doc: Any, quotes: list[Span], resolver: _Resolver) -> list[Quote]:
+def _headline(text: str, q_start: int, q_end: int) -> bool:
+    """A line that is nothing but a short quoted phrase without a closing full stop is a
+    heading or subhead ("‘US troops should fully withdraw’"), not speech; a paragraph that
+    is a whole quoted sentence ("“We lost everything.”") is a running quote and stays."""
+    p_start, p_end = _paragraph(text, q_start)
+    if q_end > p_end:
+        return False
+    if (text[p_start : max(p_start, q_start - 1)] + text[q_end + 1 : p_end]).strip(_AROUND):
+        return False
+    body = text[q_start:q_end].rstrip(" \t\xa0")
+    return len(body.split()) <= HEADLINE_WORDS and body[-1:] not in (".", "!", "?", "\u2026")
+
+
+_BYLINE = re.compile(r"[\"'\u201d\u2019\u00bb]\s*[.,]?\s*(\u2015|\u2014|\u2013|--?)[\s\xa0]*(?=\w)")
+
+
+def _byline(doc: Any, q_end: int, p_end: int) -> tuple[Span, Span] | None:
+    """(dash, name) for a quote signed after a dash at the end of its line ("“...” ― Pamela
+    Padilla"), the form of reader comments, epigraphs and collected posts."""
     text = text_of(doc)
-    cues = [t for t in doc if _is_cue(t) and not _inside(t.idx, quotes) and _subject(t) is not None]
+    m = _BYLINE.match(text, q_end)
+    if m is None:
+        return None
+    rest = text[m.end() : p_end]
+    name = doc.char_span(m.end(), m.end() + len(rest.rstrip(" \t\xa0.,")), alignment_mode="expand")
+    if name is None or not 1 <= len(name) <= 5:
+        return None
+    if not all(t.pos_ == "PROPN" or (t.is_punct and t.text == ".") for t in name):
+        return None
+    return (m.start(1), m.end(1)), (name.start_char, name.end_char)
+
+
+def _direct(doc: Any, quotes: list[Span], resolver: Resolver) -> list[Quote]:
+    text = text_of(doc)
+    cues = [
+        t
+        for t in doc
+        if is_cue(t)
+        and not _inside(t.idx, quotes)
+        and subject_of(t) is not None
+        and not impersonal(t)
+    ]
     cue_pos = [t.idx for t in cues]
     embedded: set[Span] = set()
     out: list[Quote] = []
     for q_start, q_end in quotes:
+        if _headline(text, q_start, q_end):
+            continue
         if len(text[q_start:q_end].split()) < MIN_DIRECT_WORDS and not _cue_beside(
             text, cues, q_start, q_end
         ):
@@ -347,9 +170,26 @@ def _direct(doc: Any, quotes: list[Span], resolver: _Resolver) -> list[Quote]:
             for c in cues[lo:hi]
             if not any(s < c.idx < e for s, e in quotes if (s, e) != (q_start, q_end))
         ]
+        byline = _byline(doc, q_end, p_end)
+        if byline is not None:
+            dash, name = byline
+            text_of_name = text[name[0] : name[1]]
+            out.append(
+                Quote(
+                    text[q_start:q_end],
+                    (q_start, q_end),
+                    text_of_name,
+                    name,
+                    resolver.fullest(text_of_name),
+                    text[dash[0] : dash[1]],
+                    dash,
+                    True,
+                )
+            )
+            continue
         cue = min(near, key=lambda c: min(abs(c.idx - q_start), abs(c.idx - q_end)), default=None)
         if cue is None:
-            accord = _according(doc, p_start, p_end, quotes)
+            accord = _according(doc, p_start, p_end, quotes, resolver)
             if accord is not None:
                 speaker, span, resolved = accord
                 out.append(
@@ -384,7 +224,7 @@ def _direct(doc: Any, quotes: list[Span], resolver: _Resolver) -> list[Quote]:
                     Quote(text[q_start:q_end], (q_start, q_end), None, None, None, None, None, True)
                 )
             continue
-        speaker, span, resolved = _speaker(_subject(cue), doc, resolver)
+        speaker, span, resolved = speaker_of(subject_of(cue), doc, resolver)
         out.append(
             Quote(
                 text[q_start:q_end],
@@ -401,7 +241,9 @@ def _direct(doc: Any, quotes: list[Span], resolver: _Resolver) -> list[Quote]:
     return [dataclasses.replace(q, direct=False) if q.span in embedded else q for q in out]
 
 
-def _according(doc: Any, start: int, end: int, quotes: list[Span]) -> tuple[str, Span, str] | None:
+def _according(
+    doc: Any, start: int, end: int, quotes: list[Span], resolver: Resolver
+) -> tuple[str, Span, str | None] | None:
     places = doc.user_data.get("storytrace_according")
     if places is None:
         places = doc.user_data["storytrace_according"] = [
@@ -417,8 +259,7 @@ def _according(doc: Any, start: int, end: int, quotes: list[Span]) -> tuple[str,
             if nxt is not None and nxt.lower_ == "to":
                 objs = [c for c in nxt.children if c.dep_ == "pobj"]
                 if objs:
-                    s, e = _subject_span(objs[0])
-                    return text_of(doc)[s:e], (s, e), _clean_name(text_of(doc)[s:e])
+                    return speaker_of(objs[0], doc, resolver)
     return None
 
 
@@ -434,7 +275,7 @@ def _complement(verb: Any) -> Any | None:
 
 
 def _parataxis(
-    doc: Any, verb: Any, subject: Any, taken: list[Span], resolver: _Resolver
+    doc: Any, verb: Any, subject: Any, taken: list[Span], resolver: Resolver
 ) -> list[Quote]:
     """The clause a parenthetical cue interrupts or ends ("X, he said, Y."), one quote a side."""
     text = text_of(doc)
@@ -451,7 +292,7 @@ def _parataxis(
         start, end = side[0].idx, side[-1].idx + len(side[-1].text)
         if "\n" in text[start:end] or any(s < end and start < e for s, e in taken):
             continue
-        speaker, span, resolved = _speaker(subject, doc, resolver)
+        speaker, span, resolved = speaker_of(subject, doc, resolver)
         cue_span = (verb.idx, verb.idx + len(verb.text))
         out.append(
             Quote(
@@ -461,17 +302,15 @@ def _parataxis(
     return out
 
 
-def _indirect(
-    doc: Any, quotes: list[Span], direct: list[Quote], resolver: _Resolver
-) -> list[Quote]:
+def _indirect(doc: Any, quotes: list[Span], direct: list[Quote], resolver: Resolver) -> list[Quote]:
     text = text_of(doc)
     taken = [q.span for q in direct]
     absorbed: set[Span] = set()
     out: list[Quote] = []
     for verb in doc:
-        if not _is_cue(verb) or _inside(verb.idx, quotes):
+        if not is_cue(verb) or _inside(verb.idx, quotes) or impersonal(verb):
             continue
-        subject, comp = _subject(verb), _complement(verb)
+        subject, comp = subject_of(verb), _complement(verb)
         if subject is not None and comp is None and verb.dep_ == "parataxis":
             out.extend(_parataxis(doc, verb, subject, taken, resolver))
             continue
@@ -497,7 +336,7 @@ def _indirect(
             absorbed.update(inside)  # a mixed quote: the clause carries its quoted words
         elif sum(max(0, min(end, e) - max(start, s)) for s, e in taken) > 0.5 * (end - start):
             continue
-        speaker, span, resolved = _speaker(subject, doc, resolver)
+        speaker, span, resolved = speaker_of(subject, doc, resolver)
         out.append(
             Quote(
                 text[start:end],
@@ -511,7 +350,7 @@ def _indirect(
             )
         )
     for sent in doc.sents:
-        accord = _according(doc, sent.start_char, sent.end_char, quotes)
+        accord = _according(doc, sent.start_char, sent.end_char, quotes, resolver)
         if accord is None or any(
             q.span[0] < sent.end_char and q.span[1] > sent.start_char for q in direct + out
         ):
@@ -536,13 +375,31 @@ def _indirect(
     return out
 
 
-def quotes_from_doc(doc: Any) -> list[Quote]:
-    """Every attributed statement in a parsed spaCy Doc, in text order."""
+def rule_quotes(doc: Any) -> tuple[list[Quote], list[Span], Resolver]:
+    """The rules' quotes in text order, with the quoted spans and the resolver they used
+    (what the speaker ranker starts from)."""
     spans = quoted_spans(text_of(doc))
-    resolver = _Resolver(doc)
+    resolver = Resolver(doc)
     direct = _direct(doc, spans, resolver)
     indirect = _indirect(doc, spans, direct, resolver)
-    return sorted(direct + indirect, key=lambda q: q.span)
+    return sorted(direct + indirect, key=lambda q: q.span), spans, resolver
+
+
+def quotes_from_doc(doc: Any, *, speakers: str = "model") -> list[Quote]:
+    """Every attributed statement in a parsed spaCy Doc, in text order.
+
+    ``speakers="model"`` picks each speaker with the learned ranking
+    (``storytrace.nlp.speakers``); ``"rules"`` keeps the cue verb's subject, the baseline the
+    benchmark reports beside it.
+    """
+    if speakers not in ("model", "rules"):
+        raise ValueError(f"speakers must be 'model' or 'rules', not {speakers!r}")
+    found, spans, resolver = rule_quotes(doc)
+    if speakers == "rules":
+        return found
+    from storytrace.nlp.speakers import rerank
+
+    return rerank(doc, found, spans, resolver)
 
 
 def extract_quotes(text: str) -> list[Quote]:
