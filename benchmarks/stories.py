@@ -65,7 +65,9 @@ def read_ecb() -> list[Doc]:
 
 def read_wcl() -> list[Doc]:
     words: dict[str, dict[int, list[str]]] = {}
-    for line in need(DATA / "newswcl50" / "NewsWCL50.conll").read_text(encoding="utf-8").splitlines():
+    for line in (
+        need(DATA / "newswcl50" / "NewsWCL50.conll").read_text(encoding="utf-8").splitlines()
+    ):
         parts = line.split("\t")
         if len(parts) < 4 or line.startswith("#"):
             continue
@@ -130,7 +132,9 @@ class PipelineClusterer:
         ]
         self.workers = workers
         engine = LocalEngine(self.folder / "base", workers=workers)
-        self.articles = engine.source("articles", pa.Table.from_pylist(self.rows, schema=schemas.ARTICLES))
+        self.articles = engine.source(
+            "articles", pa.Table.from_pylist(self.rows, schema=schemas.ARTICLES)
+        )
         groups, _ = jobs.dedup(engine, self.articles)
         self.passages, _ = jobs.reuse(engine, self.articles, groups)
         self.runs = 0
@@ -149,8 +153,12 @@ class PipelineClusterer:
 
 
 def baseline_labels(docs: list[Doc], threshold: float) -> list[int]:
-    tfidf = TfidfVectorizer(sublinear_tf=True, stop_words="english").fit_transform([f"{d[2]}\n{d[3]}" for d in docs])
-    model = AgglomerativeClustering(n_clusters=None, metric="cosine", linkage="complete", distance_threshold=threshold)
+    tfidf = TfidfVectorizer(sublinear_tf=True, stop_words="english").fit_transform(
+        [f"{d[2]}\n{d[3]}" for d in docs]
+    )
+    model = AgglomerativeClustering(
+        n_clusters=None, metric="cosine", linkage="complete", distance_threshold=threshold
+    )
     return model.fit_predict(tfidf.toarray()).tolist()
 
 
@@ -175,7 +183,9 @@ def cross_validate(docs: list[Doc], candidates: dict[str, list[int]]) -> dict[st
     per_fold = []
     for n, test in enumerate(folds):
         train = every - test
-        chosen = max(sorted(candidates), key=lambda c: restricted(docs, candidates[c], train)["bcubed_f1"])
+        chosen = max(
+            sorted(candidates), key=lambda c: restricted(docs, candidates[c], train)["bcubed_f1"]
+        )
         result = restricted(docs, candidates[chosen], test)
         per_fold.append({"fold": n, "topics": sorted(test), "chosen": chosen, **result})
     f1 = [r["bcubed_f1"] for r in per_fold]
@@ -187,7 +197,9 @@ def cross_validate(docs: list[Doc], candidates: dict[str, list[int]]) -> dict[st
         "mean_p": round(statistics.mean(r["bcubed_p"] for r in per_fold), 4),
         "mean_r": round(statistics.mean(r["bcubed_r"] for r in per_fold), 4),
         "mean_ari": round(statistics.mean(r["ari"] for r in per_fold), 4),
-        "chosen_on_all": max(sorted(candidates), key=lambda c: restricted(docs, candidates[c], every)["bcubed_f1"]),
+        "chosen_on_all": max(
+            sorted(candidates), key=lambda c: restricted(docs, candidates[c], every)["bcubed_f1"]
+        ),
     }
 
 
@@ -199,7 +211,9 @@ def grid(quick: bool) -> dict[str, StoryOptions]:
     priors = (0, 300) if quick else (0, 300, 1000)
     embeddings = (0.0,)  # sentence embeddings are evidence too (EMBEDDING_OPTIONS), not tuned here
     out = {}
-    for threshold, name_weight, prior, embedding in itertools.product(thresholds, names, priors, embeddings):
+    for threshold, name_weight, prior, embedding in itertools.product(
+        thresholds, names, priors, embeddings
+    ):
         options = replace(
             StoryOptions(),
             threshold=threshold + embedding,  # embedding evidence adds about its weight to a fit
@@ -242,12 +256,28 @@ def main() -> None:
             "all": score(ecb, defaults),
         },
         "ahead_of_baseline_per_fold": [
-            round(a["bcubed_f1"] - b["bcubed_f1"], 4) for a, b in zip(storytrace["folds"], baseline["folds"], strict=True)
+            round(a["bcubed_f1"] - b["bcubed_f1"], 4)
+            for a, b in zip(storytrace["folds"], baseline["folds"], strict=True)
         ],
-        "newswcl50": {"chosen": wcl_chosen, "defaults": wcl_defaults, "baseline": score(wcl, baseline_labels(wcl, base_t))},
+        "newswcl50": {
+            "chosen": wcl_chosen,
+            "defaults": wcl_defaults,
+            "baseline": score(wcl, baseline_labels(wcl, base_t)),
+        },
     }
-    print("storytrace", storytrace["mean_f1"], "+-", storytrace["sd_f1"], "baseline", baseline["mean_f1"], "+-", baseline["sd_f1"])
-    write_result("stories", figures, "python benchmarks/stories.py" + (" --quick" if args.quick else ""))
+    print(
+        "storytrace",
+        storytrace["mean_f1"],
+        "+-",
+        storytrace["sd_f1"],
+        "baseline",
+        baseline["mean_f1"],
+        "+-",
+        baseline["sd_f1"],
+    )
+    write_result(
+        "stories", figures, "python benchmarks/stories.py" + (" --quick" if args.quick else "")
+    )
 
 
 if __name__ == "__main__":
