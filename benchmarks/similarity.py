@@ -23,7 +23,7 @@ from sklearn.feature_extraction.text import TfidfVectorizer
 from sklearn.model_selection import KFold
 
 from _shared import DATA, ROOT, Timer, need, write_result
-from storytrace.compare import VectorCache, gather_evidence
+from storytrace.comparison import VectorCache, gather_evidence
 from storytrace.ingest.plaintext import build_article
 from storytrace.ingest.records import record_to_article
 from storytrace.model import Article

@@ -76,8 +76,10 @@ class CliResult:
 def cli():
     """Run ``storytrace ARGS`` in a fresh process, as a user would."""
 
-    def run(*args: str, cwd: Path | None = None, timeout: float = 300) -> CliResult:
-        env = {**os.environ, "COLUMNS": "160"}
+    def run(
+        *args: str, cwd: Path | None = None, timeout: float = 300, columns: int = 160
+    ) -> CliResult:
+        env = {**os.environ, "COLUMNS": str(columns)}
         env.pop("STORYTRACE_DEBUG", None)
         proc = subprocess.run(
             [sys.executable, "-m", "storytrace.cli", *map(str, args)],

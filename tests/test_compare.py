@@ -6,9 +6,10 @@ import pytest
 
 from conftest import SAMPLE
 from storytrace import compare
-from storytrace.compare import CompareOptions
-from storytrace.compare import compare as compare_with
+from storytrace.comparison import CompareOptions
+from storytrace.comparison import compare as compare_with
 from storytrace.report.html import render
+from storytrace.similarity import EVIDENCE, SimilarityModel, combine
 
 pytestmark = pytest.mark.slow
 
@@ -69,9 +70,21 @@ def test_json_has_documented_fields(seeds):
         assert ("diff" in p) == (p["kind"] == "near-verbatim")
     sim = data["similarity"]
     assert 0 <= sim["overall"] <= 1 and 1 <= sim["scale"] <= 4
-    assert {d["name"] for d in sim["drivers"]} >= {"passages", "entities", "places", "dates"}
+    shown = [d["name"] for d in sim["drivers"] + sim["evidence"]]
+    assert sorted(shown) == sorted(EVIDENCE)  # every kind, once
+    assert all(d["weight"] != 0 for d in sim["drivers"])
+    assert all(d["weight"] == 0 for d in sim["evidence"])
     assert set(data["quotes"]) == {"a", "b", "matches"}
     assert set(data["entities"]) == {"shared", "only_a", "only_b"}
+
+
+def test_only_weighted_evidence_drives_overall():
+    weights = dict.fromkeys(EVIDENCE, 0.0) | {"semantic": 0.5, "passages": 0.25}
+    values = dict.fromkeys(EVIDENCE, 0.8)
+    sim = combine(values, {}, SimilarityModel(weights, 0.0))
+    assert [d.name for d in sim.drivers] == ["semantic", "passages"]  # largest share first
+    assert [d.name for d in sim.evidence] == [k for k in EVIDENCE if weights[k] == 0]
+    assert sim.overall == pytest.approx(0.8 * 0.75)
 
 
 def test_self_comparison_is_identical():

@@ -313,6 +313,46 @@ def test_cli_corpus_commands(cli, tmp_path):
     assert len((tmp_path / "articles.jsonl").read_text().splitlines()) == 48
 
 
+_BRIDGE = (
+    "The old stone bridge over the River Alder in Pellham was closed on Thursday after engineers"
+    " found a crack running through its central arch, the county council said. Buses will take a"
+    " twelve-mile detour through Wexley until a temporary crossing is built, which could take six"
+    " weeks. The bridge, finished in 1821, carries about nine thousand vehicles a day and was last"
+    " repaired in 1998. Shopkeepers on the high street said they feared losing trade during the"
+    " busy spring season, and the chamber of commerce asked for parking charges to be waived."
+)
+
+
+def test_outlet_graph_has_no_unknown_or_self_edges(tmp_path):
+    from collections import Counter
+
+    from storytrace.report.story import outlet_flows
+
+    records = [
+        ("Alder Wire", "2026-04-01T08:00:00", _BRIDGE),
+        ("Alder Wire", "2026-04-01T12:00:00", _BRIDGE + " Updated with the detour route."),
+        (None, "2026-04-02T09:00:00", "From our reporter. " + _BRIDGE),
+        ("Pellham Post", "2026-04-02T10:00:00", _BRIDGE + " Readers can send us photographs."),
+    ]
+    lines = [
+        json.dumps({"id": f"r{n}", "title": "Bridge shut", "outlet": o, "published": d, "text": t})
+        for n, (o, d, t) in enumerate(records)
+    ]
+    (tmp_path / "bridge.jsonl").write_text("\n".join(lines) + "\n", encoding="utf-8")
+    with Store.open(tmp_path / "b.db") as store:
+        files, _ = corpus.expand_paths([str(tmp_path / "bridge.jsonl")])
+        corpus.ingest(store, files)
+        analyse_store(store, run=("dedup", "reuse"))
+        left_out: Counter[str] = Counter()
+        flows = outlet_flows(store, left_out)
+        passages = len(store.passages())
+    assert flows, "the wire's text taken by the Post is an edge"
+    assert all(f["from"] and f["to"] and f["from"] != f["to"] for f in flows)
+    assert {(f["from"], f["to"]) for f in flows} == {("Alder Wire", "Pellham Post")}
+    assert left_out["same outlet"] > 0 and left_out["unknown outlet"] > 0
+    assert sum(f["passages"] for f in flows) + sum(left_out.values()) == passages
+
+
 def test_cli_missing_db_is_one_line(cli, tmp_path):
     r = cli("stories", "--db", tmp_path / "none.db")
     assert r.code == 2 and "Traceback" not in r.err and len(r.err.strip().splitlines()) == 1

@@ -110,7 +110,7 @@ def test_descriptors_from_apposition_and_premodifier():
 
 
 def test_compare_flags_numbers_that_disagree():
-    from storytrace.compare import compare
+    from storytrace.comparison import compare
 
     a = "The agency said 2,500 people were evacuated from the valley on Tuesday after the river rose."
     b = "The agency said 3,000 people were evacuated from the valley on Tuesday after the river rose."

@@ -4,19 +4,22 @@
     storytrace.compare(a, b)           -> Comparison    passages, quotes, entities, similarity
 
 Heavy parts (the sentence model, spaCy, trafilatura) load on first use, not on import.
+The comparison itself lives in ``storytrace.comparison``: no submodule may share a name with
+a function here, because importing it would rebind that name on the package to the module.
 """
 
 from __future__ import annotations
 
 import logging
-from pathlib import Path
-from typing import TYPE_CHECKING
+import typing
 
 from storytrace.errors import ConfigError, InputError, ModelError, StoreError, StorytraceError
 from storytrace.model import Article, Entity, Passage, Quote, Story
 
-if TYPE_CHECKING:
-    from storytrace.compare import Comparison
+if typing.TYPE_CHECKING:  # only the names in __all__ are bound on the package
+    from pathlib import Path
+
+    from storytrace.comparison import Comparison
 
 __version__ = "0.1.0"
 __all__ = [
@@ -46,6 +49,6 @@ def extract(value: str | Path) -> Article:
 
 def compare(a: str | Path | Article, b: str | Path | Article) -> Comparison:
     """Compare two articles (paths, texts or Articles); ``.to_dict()`` gives the JSON."""
-    from storytrace.compare import compare as _compare
+    from storytrace.comparison import compare as _compare
 
     return _compare(a, b)

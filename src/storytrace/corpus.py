@@ -15,6 +15,7 @@ from pathlib import Path
 
 from storytrace.ingest.limits import DEFAULT_LIMITS, Limits
 from storytrace.ingest.load import display_path
+from storytrace.ingest.metadata import NONE, Metadata
 from storytrace.ingest.outlet import domain_from_path, domain_of
 from storytrace.ingest.paths import expand_paths
 from storytrace.ingest.stage import safe_records
@@ -52,8 +53,12 @@ def ingest(
     summary: IngestSummary | None = None,
     workers: int | None = None,
     limits: Limits | None = None,
+    metadata: Metadata = NONE,
 ) -> IngestSummary:
     """Read every file into the store; already stored content is counted, not stored again.
+
+    ``metadata`` gives records what they lack (after the sidecar beside their file; see
+    ``storytrace.ingest.metadata``).
 
     Big JSONL files are parsed by ``workers`` processes while this one writes the store.
     Only the store's own failures (disk full, a corrupt database) stop the run, as a
@@ -83,7 +88,7 @@ def ingest(
         pending: list[Article | Rejected] = []
         records = 0
         parsers = (workers or cpu_workers()) if stat.st_size >= POOL_MIN_BYTES else 1
-        for item in safe_records(path, fields, fmt, parsers, limits):
+        for item in safe_records(path, fields, fmt, parsers, limits, metadata=metadata):
             records += 1
             pending.append(item)
             if len(pending) >= BATCH:

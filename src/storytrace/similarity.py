@@ -13,7 +13,8 @@ Seven kinds of evidence, each in [0, 1]:
 ``overall`` is a fitted linear blend, clipped to [0, 1]; ``scale`` maps it onto SemEval-2022
 Task 8's 1 (very similar) ... 4 (very dissimilar). The weights live in
 ``similarity_model.json``, fitted by ``benchmarks/similarity.py --fit`` on the SemEval dev
-pairs; the drivers list what each kind of evidence contributed.
+pairs; the drivers list what each weighted kind of evidence contributed, and the evidence
+the fitted model gives no weight is listed apart.
 """
 
 from __future__ import annotations
@@ -78,15 +79,24 @@ class Driver:
 
 @dataclass(frozen=True, slots=True)
 class Similarity:
+    """``overall`` and ``scale``, the evidence that drives them, and the evidence that does not.
+
+    ``drivers`` are the kinds of evidence with a non-zero weight in the fitted blend, largest
+    contribution first; ``evidence`` is measured and shown too, but its weight is 0, so it
+    does not move ``overall`` and is not presented as if it did.
+    """
+
     overall: float
     scale: float
     drivers: tuple[Driver, ...] = field(default=())
+    evidence: tuple[Driver, ...] = field(default=())
 
     def to_dict(self) -> dict[str, object]:
         return {
             "overall": round(self.overall, 4),
             "scale": round(self.scale, 2),
             "drivers": [d.to_dict() for d in self.drivers],
+            "evidence": [d.to_dict() for d in self.evidence],
         }
 
 
@@ -208,12 +218,17 @@ def date_evidence(
 def combine(
     values: dict[str, float], details: dict[str, list[str]], model: SimilarityModel | None = None
 ) -> Similarity:
-    """Blend evidence into ``overall`` and the SemEval-style ``scale``, with drivers."""
+    """Blend evidence into ``overall`` and the SemEval-style ``scale``.
+
+    Evidence with a weight is a driver; evidence the fitted model gives no weight is kept
+    apart, in the order of ``EVIDENCE``, so nobody reads a weight-0 value as a cause.
+    """
     model = model or load_model()
-    drivers = [
+    measured = [
         Driver(name, values[name], model.weights.get(name, 0.0), tuple(details.get(name, ())[:12]))
         for name in EVIDENCE
     ]
-    overall = min(1.0, max(0.0, model.bias + sum(d.contribution for d in drivers)))
-    drivers.sort(key=lambda d: -d.contribution)
-    return Similarity(overall, 4.0 - 3.0 * overall, tuple(drivers))
+    overall = min(1.0, max(0.0, model.bias + sum(d.contribution for d in measured)))
+    drivers = sorted((d for d in measured if d.weight != 0), key=lambda d: -d.contribution)
+    unweighted = tuple(d for d in measured if d.weight == 0)
+    return Similarity(overall, 4.0 - 3.0 * overall, tuple(drivers), unweighted)

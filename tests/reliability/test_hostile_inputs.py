@@ -172,7 +172,7 @@ def test_ingest_names_a_fifo_for_what_it_is(hostile, tmp_path):
     proc = _cli("ingest", folder / "pipe.txt", folder / "good-1.txt", "--db", tmp_path / "f.db")
     assert proc.returncode == 1
     assert "named pipe" in proc.stderr and "no such file" not in proc.stderr
-    assert proc.stdout.startswith("1 added")
+    assert proc.stdout.startswith("1 article new this run")
 
 
 ENCODED = {
@@ -252,7 +252,7 @@ def test_rejections_go_to_stderr_and_the_summary_to_stdout(hostile, tmp_path):
     proc = _cli("ingest", folder / "good-1.txt", folder / "empty.txt", "--db", tmp_path / "e.db")
     assert proc.returncode == 1
     assert "rejected" in proc.stderr and "empty" in proc.stderr
-    assert "empty.txt" not in proc.stdout and proc.stdout.startswith("1 added")
+    assert "empty.txt" not in proc.stdout and proc.stdout.startswith("1 article new this run")
 
 
 def test_a_failing_store_stops_the_run_with_one_line_and_keeps_earlier_batches(

@@ -11,13 +11,28 @@ import sys
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from pathlib import Path
-from typing import Annotated
+from typing import TYPE_CHECKING, Annotated, Any
 
 import typer
 from rich.console import Console
 
-app = typer.Typer(
+from storytrace.commands.help import HelpCommand, HelpGroup
+from storytrace.errors import ConfigError
+
+if TYPE_CHECKING:
+    from storytrace.ingest.metadata import Metadata
+
+
+class _App(typer.Typer):
+    """The typer app, whose commands all print their help through ``HelpCommand``."""
+
+    def command(self, *args: Any, cls: type[HelpCommand] | None = None, **kwargs: Any) -> Any:
+        return super().command(*args, cls=cls or HelpCommand, **kwargs)
+
+
+app = _App(
     name="storytrace",
+    cls=HelpGroup,
     help="Trace one news story across outlets: copies, rewrites, quotes, labels and stories.",
     no_args_is_help=True,
     add_completion=False,
@@ -31,12 +46,31 @@ def print_json(data: object) -> None:
     sys.stdout.write(json.dumps(data, ensure_ascii=False, indent=2) + "\n")
 
 
+def exclusive(**flags: bool) -> None:
+    """Refuse output flags that cannot both be honoured, rather than silently drop one.
+
+    Pass them by their spelling on the command line: ``exclusive(**{"--json": j, "--dot": d})``.
+    """
+    given = [name for name, on in flags.items() if on]
+    if len(given) > 1:
+        raise ConfigError(f"{' and '.join(given)} cannot be used together; pick one")
+
+
+def report_written(path: Path, also_json: bool) -> None:
+    """Say where an HTML report went: its path alone on stdout, or on stderr beside JSON."""
+    if also_json:
+        err.print(f"HTML report written to {path}", markup=False)
+    else:
+        out.print(str(path), markup=False, soft_wrap=True)
+
+
 # Reading budgets, shared by every command that reads files (see storytrace.ingest.limits).
 MaxRecordMb = Annotated[
     float,
     typer.Option(
         "--max-record-mb",
         min=0.01,
+        metavar="MB",
         help="Largest record read: a text or HTML file, a JSON line, a CSV row, a WARC page.",
     ),
 ]
@@ -45,13 +79,17 @@ MaxFileMb = Annotated[
     typer.Option(
         "--max-file-mb",
         min=0.01,
+        metavar="MB",
         help="Largest JSON document or feed parsed in one piece, once decompressed.",
     ),
 ]
 MaxInflatedGb = Annotated[
     float,
     typer.Option(
-        "--max-inflated-gb", min=0.001, help="Largest size any compressed file may expand to."
+        "--max-inflated-gb",
+        min=0.001,
+        metavar="GB",
+        help="Largest size any compressed file may expand to.",
     ),
 ]
 MaxInflationRatio = Annotated[
@@ -59,6 +97,7 @@ MaxInflationRatio = Annotated[
     typer.Option(
         "--max-inflation-ratio",
         min=1,
+        metavar="RATIO",
         help="Largest decompressed/compressed size ratio (a bomb inflates 1,000-fold).",
     ),
 ]
@@ -75,7 +114,70 @@ def limits_of(record_mb: float, file_mb: float, inflated_gb: float, ratio: float
     )
 
 
-DbOption = Annotated[Path, typer.Option("--db", help="The SQLite store.")]
+DbOption = Annotated[Path, typer.Option("--db", metavar="FILE", help="The SQLite store.")]
+
+# How records are read, shared by ``ingest`` and ``run``.
+FormatOption = Annotated[
+    str | None,
+    typer.Option(
+        "--format",
+        metavar="FORMAT",
+        help="Force a reader: text, html, json, jsonl, csv, feed, warc, parquet.",
+    ),
+]
+
+
+def _field(option: str, holds: str) -> object:
+    return typer.Option(
+        option, metavar="COLUMN", help=f"JSONL/CSV/Parquet column holding the {holds}."
+    )
+
+
+TextField = Annotated[str | None, _field("--text-field", "body")]
+TitleField = Annotated[str | None, _field("--title-field", "title")]
+DateField = Annotated[str | None, _field("--date-field", "date")]
+UrlField = Annotated[str | None, _field("--url-field", "URL")]
+OutletField = Annotated[str | None, _field("--outlet-field", "outlet")]
+
+
+# Metadata for records that carry none (storytrace.ingest.metadata), for extract, ingest
+# and run; compare takes one set per side (--a-outlet, --b-outlet, ...).
+def metadata_option(option: str, field: str, side: str | None = None) -> object:
+    """``--outlet``-like option: what to give records that say nothing themselves.
+
+    ``side`` ("A", "B") words it for one article of ``compare``. The sidecar comes first
+    and the record before both; the README's "Metadata a file does not carry" says so once.
+    """
+    metavar, noun = {
+        "outlet": ("NAME", "Outlet"),
+        "published": ("DATE", "Publication date"),
+        "title": ("TEXT", "Headline"),
+        "url": ("URL", "Address"),
+    }[field]
+    whom = f"of {side}, if it gives none" if side else "for records that give none"
+    iso = " (2021-04-07 or 2021-04-07T22:02+03:00)" if field == "published" else ""
+    return typer.Option(option, metavar=metavar, help=f"{noun} {whom}{iso}.")
+
+
+OutletOption = Annotated[str | None, metadata_option("--outlet", "outlet")]
+PublishedOption = Annotated[str | None, metadata_option("--published", "published")]
+TitleOption = Annotated[str | None, metadata_option("--title", "title")]
+UrlOption = Annotated[str | None, metadata_option("--url", "url")]
+
+
+def metadata_of(
+    outlet: str | None,
+    published: str | None,
+    title: str | None,
+    url: str | None,
+    prefix: str = "--",
+) -> Metadata:
+    """The library's Metadata from the four options; a bad date names its option."""
+    from storytrace.ingest.metadata import Metadata
+
+    return Metadata.given(outlet, published, title, url, where=f"{prefix}published")
+
+
 DEFAULT_DB = Path("storytrace.db")
 
 
@@ -94,9 +196,47 @@ class _RateColumn:
         return Rate()
 
 
+PLAIN_EVERY_S = 10.0  # the longest wait between two progress lines when not on a terminal
+
+
 @contextmanager
-def progress_bar(label: str, total: int | None) -> Iterator[Callable[[int], None]]:
-    """A progress bar on stderr with rate and time left; yields an advance(n) function."""
+def _progress_lines(label: str, total: int) -> Iterator[Callable[[int], None]]:
+    """Progress as plain lines, for a log or a pipe: a line at most every PLAIN_EVERY_S
+    seconds while the work goes on, and one when it is done.
+
+    A bar drawn where nothing redraws it comes out as blank lines, and a line per item
+    would bury the summary, so a short job prints one line and a long one a few.
+    """
+    import time
+
+    start = last = time.monotonic()
+    done = 0
+
+    def advance(n: int) -> None:
+        nonlocal done, last
+        done += n
+        now = time.monotonic()
+        if now - last >= PLAIN_EVERY_S and done < total:
+            last = now
+            err.print(f"  {label}: {done:,}/{total:,}", markup=False)
+
+    yield advance
+    if total:
+        took = time.monotonic() - start
+        err.print(f"  {label}: {done:,}/{total:,} in {took:.1f} s", markup=False)
+
+
+@contextmanager
+def progress_bar(label: str, total: int) -> Iterator[Callable[[int], None]]:
+    """Progress of ``total`` items on stderr; yields an advance(n) function.
+
+    On a terminal, a bar with rate and time left; otherwise plain lines. The total is
+    counted before the work starts, so the bar never reads "29/?".
+    """
+    if not err.is_terminal:
+        with _progress_lines(label, total) as advance:
+            yield advance
+        return
     from rich.progress import (
         BarColumn,
         MofNCompleteColumn,

@@ -8,38 +8,57 @@ from __future__ import annotations
 
 import sys
 from pathlib import Path
-from typing import Annotated
+from typing import TYPE_CHECKING, Annotated
 
 import typer
 
 from storytrace.commands.common import (
     DEFAULT_DB,
+    DateField,
     DbOption,
+    FormatOption,
     MaxFileMb,
     MaxInflatedGb,
     MaxInflationRatio,
     MaxRecordMb,
+    OutletField,
+    OutletOption,
+    PublishedOption,
+    TextField,
+    TitleField,
+    TitleOption,
+    UrlField,
+    UrlOption,
     app,
     err,
+    exclusive,
     limits_of,
+    metadata_of,
     open_store,
     out,
     print_json,
     progress_bar,
+    report_written,
     step_lines,
 )
 from storytrace.errors import InputError
+from storytrace.report import words
+
+if TYPE_CHECKING:
+    from storytrace.corpus import IngestSummary
 
 Threshold = Annotated[
     float,
     typer.Option(
+        metavar="JACCARD",
         help="Estimated Jaccard of word 5-gram sets to call two articles near-duplicates.",
         min=0.05,
         max=0.99,
     ),
 ]
 Workers = Annotated[
-    int | None, typer.Option("--workers", min=1, help="Processes to use (default: every core).")
+    int | None,
+    typer.Option("--workers", min=1, metavar="N", help="Processes to use (default: every core)."),
 ]
 Embed = Annotated[
     bool, typer.Option("--embed/--no-embed", help="Use sentence embeddings as story evidence.")
@@ -54,38 +73,45 @@ def _analyse(db: Path, run: tuple[str, ...], workers: int | None, **options: obj
         return run_analyse(store, RunOptions(**options), run, workers=workers, progress=report)
 
 
+def ingest_summary(summary: IngestSummary, total: int, db: Path) -> str:
+    """One line that tells a first run from a rerun: what this run added, what the store holds."""
+    parts = [f"{words.count(summary.added, 'article')} new this run, {total:,} in the store ({db})"]
+    if summary.duplicates:
+        parts.append(f"{words.count(summary.duplicates, 'duplicate')} skipped")
+    if summary.resumed:
+        parts.append(f"{summary.resumed:,} already stored by an interrupted run")
+    if summary.unchanged:
+        files = words.count(summary.files, "file")
+        parts.append(f"{summary.unchanged:,} of {files} unchanged since they were read")
+    parts.append(f"{len(summary.rejected):,} rejected")
+    return "; ".join(parts)
+
+
 @app.command()
 def ingest(
     paths: Annotated[list[str], typer.Argument(help="Files, folders (recursive) or globs.")],
     db: DbOption = DEFAULT_DB,
-    fmt: Annotated[
-        str | None,
-        typer.Option(
-            "--format", help="Force a reader: text, html, json, jsonl, csv, feed, warc, parquet."
-        ),
-    ] = None,
-    text_field: Annotated[
-        str | None, typer.Option("--text-field", help="JSONL/CSV column holding the body.")
-    ] = None,
-    title_field: Annotated[
-        str | None, typer.Option("--title-field", help="JSONL/CSV column holding the title.")
-    ] = None,
-    date_field: Annotated[
-        str | None, typer.Option("--date-field", help="JSONL/CSV column holding the date.")
-    ] = None,
-    url_field: Annotated[
-        str | None, typer.Option("--url-field", help="JSONL/CSV column holding the URL.")
-    ] = None,
-    outlet_field: Annotated[
-        str | None, typer.Option("--outlet-field", help="JSONL/CSV column holding the outlet.")
-    ] = None,
+    fmt: FormatOption = None,
+    text_field: TextField = None,
+    title_field: TitleField = None,
+    date_field: DateField = None,
+    url_field: UrlField = None,
+    outlet_field: OutletField = None,
+    outlet: OutletOption = None,
+    published: PublishedOption = None,
+    title: TitleOption = None,
+    url: UrlOption = None,
     max_record_mb: MaxRecordMb = 10,
     max_file_mb: MaxFileMb = 256,
     max_inflated_gb: MaxInflatedGb = 64,
     max_inflation_ratio: MaxInflationRatio = 200,
     as_json: Annotated[bool, typer.Option("--json", help="Print the summary as JSON.")] = False,
 ) -> None:
-    """Store articles from files; the same content is stored once; rerun to resume."""
+    """Store articles from files; the same content is stored once; rerun to resume.
+
+    What a record does not say comes from its file's row in a storytrace.csv beside the
+    file, then from --outlet, --published, --title and --url.
+    """
     from storytrace.corpus import IngestSummary
     from storytrace.corpus import ingest as run_ingest
     from storytrace.ingest import FORMATS, FieldMap
@@ -97,6 +123,7 @@ def ingest(
         text=text_field, title=title_field, published=date_field, url=url_field, outlet=outlet_field
     )
     limits = limits_of(max_record_mb, max_file_mb, max_inflated_gb, max_inflation_ratio)
+    metadata = metadata_of(outlet, published, title, url)
     files, bad = expand_paths(paths)
     summary = IngestSummary(rejected=list(bad))
     with open_store(db, create=True) as store:
@@ -112,6 +139,7 @@ def ingest(
                 progress=advance,
                 summary=summary,
                 limits=limits,
+                metadata=metadata,
             )
         total = store.count()
     if as_json:
@@ -128,16 +156,7 @@ def ingest(
             }
         )
     else:
-        resumed = (
-            f", {summary.resumed} already stored by an interrupted run" if summary.resumed else ""
-        )
-        out.print(
-            f"{summary.added} added, {summary.duplicates} skipped as duplicates{resumed}, "
-            f"{len(summary.rejected)} rejected, {summary.unchanged} unchanged files skipped; "
-            f"{total} articles in {db}",
-            markup=False,
-            soft_wrap=True,
-        )
+        out.print(ingest_summary(summary, total, db), markup=False, soft_wrap=True)
         for source, reason in summary.rejected[:50]:
             err.print(f"  rejected {source}: {reason}", markup=False)
         if len(summary.rejected) > 50:
@@ -161,13 +180,15 @@ def analyse(
     """Run every corpus job: near-duplicates, reuse, stories, quotes (resumable)."""
     run = ("dedup", "reuse", "stories", "quotes") if quotes_too else ("dedup", "reuse", "stories")
     s = _analyse(db, run, workers, threshold=threshold, embed=embed, quotes=quotes_too)
-    out.print(
-        f"{s.groups} near-duplicate groups; {s.passages_new} reused passages new this run, "
-        f"{s.passages_total} in the store; {s.stories} stories; quotes read in "
-        f"{s.quoted_new} articles this run, {s.quoted_total} in the store",
-        markup=False,
-        soft_wrap=True,
-    )
+    quoted = f"{s.quoted_new:,} this run, " if quotes_too else "(--no-quotes) "
+    rows = [
+        ("near-duplicate groups", f"{s.groups:,} in the store (found afresh each run)"),
+        ("reused passages", f"{s.passages_new:,} new this run, {s.passages_total:,} in the store"),
+        ("stories", f"{s.stories:,} in the store (found afresh each run)"),
+        ("articles read for quotes", f"{quoted}{s.quoted_total:,} in the store"),
+    ]
+    for label, text in rows:
+        out.print(f"{label + ':':26}{text}", markup=False, soft_wrap=True)
 
 
 @app.command()
@@ -176,7 +197,11 @@ def dedup(
     threshold: Threshold = 0.7,
     keep_list: Annotated[
         Path | None,
-        typer.Option("--keep-list", help="Write the ids to keep (canonical + ungrouped) here."),
+        typer.Option(
+            "--keep-list",
+            metavar="FILE",
+            help="Write the ids to keep (canonical + ungrouped) here.",
+        ),
     ] = None,
     as_json: Annotated[bool, typer.Option("--json", help="Print the groups as JSON.")] = False,
     workers: Workers = None,
@@ -213,14 +238,14 @@ def dedup(
             }
         )
         return
-    out.print(f"{len(groups)} near-duplicate groups at threshold {threshold}")
+    out.print(f"{words.count(len(groups), 'near-duplicate group')} at threshold {threshold}")
     for g, rows in groups.items():
         out.print(f"[bold]{g}[/bold]  canonical {rows[0].canonical[:12]}")
         for m in rows:
             mark = "*" if m.is_canonical else " "
             out.print(
-                f"  {mark} {m.article_id[:12]}  {m.similarity:.2f}  {m.published or 'undated':25}  "
-                f"{m.outlet or '?':22}  {(m.title or '')[:60]}",
+                f"  {mark} {m.article_id[:12]}  {m.similarity:.2f}  {words.date(m.published):25}  "
+                f"{words.outlet(m.outlet):22}  {words.title(m.title)[:60]}",
                 markup=False,
             )
     if keep_list is not None:
@@ -238,7 +263,9 @@ def reuse(
     if as_json:
         print_json({"passages_new": s.passages_new, "passages": s.passages_total})
     else:
-        out.print(f"{s.passages_new} passages new this run, {s.passages_total} in the store")
+        out.print(
+            f"reused passages: {s.passages_new:,} new this run, {s.passages_total:,} in the store"
+        )
 
 
 @app.command()
@@ -263,21 +290,22 @@ def stories(
         return
     from rich.table import Table
 
-    table = Table(title=f"{len(listed)} stories", expand=True)
+    table = Table(title=words.count(len(listed), "story"), expand=True)
     table.add_column("id", no_wrap=True)
-    table.add_column("n", justify="right")
+    table.add_column("articles", justify="right")
     table.add_column("dates", no_wrap=True)
     table.add_column("headline", ratio=3)
-    table.add_column("keywords", ratio=2)
+    table.add_column("keywords", ratio=1, overflow="fold")
     table.add_column("outlets", justify="right")
     for s in listed:
-        dates = f"{(s.first or '?')[5:10]}…{(s.last or '?')[5:10]}"
+        first, last = words.date(s.first, 10), words.date(s.last, 10)
+        dates = first if first == last else f"{first}\n→ {last}"
         table.add_row(
             s.id,
             str(len(s.article_ids)),
             dates,
-            s.headline,
-            ", ".join(s.keywords[:4]),
+            words.title(s.headline),
+            ", ".join(s.keywords[:3]),
             str(len(s.outlets)),
         )
     out.print(table)
@@ -287,8 +315,18 @@ def stories(
 def story(
     story_id: Annotated[str, typer.Argument(help="Story id (a unique prefix is enough).")],
     db: DbOption = DEFAULT_DB,
-    as_json: Annotated[bool, typer.Option("--json")] = False,
-    html: Annotated[Path | None, typer.Option("--html", help="Write the story page here.")] = None,
+    as_json: Annotated[
+        bool, typer.Option("--json", help="Print the story as JSON (docs/schema.md).")
+    ] = False,
+    html: Annotated[
+        Path | None,
+        typer.Option(
+            "--html",
+            metavar="FILE",
+            help="Write the story page here and print its path instead of the report "
+            "(with --json, the JSON too).",
+        ),
+    ] = None,
 ) -> None:
     """One story outlet by outlet: timeline, who published first, reused passages, quotes."""
     from storytrace.report.story import story_view
@@ -301,27 +339,34 @@ def story(
         if not html.parent.is_dir():
             raise InputError(f"{html.parent}: no such folder for the HTML report")
         write_story(view, html)
+        report_written(html, as_json)
     if as_json:
         print_json(view)
-    else:
+    elif html is None:
         from storytrace.report.terminal import show_story
 
         show_story(view, out)
-    if html is not None:
-        err.print(f"HTML report written to {html}")
 
 
 @app.command()
 def outlets(
     db: DbOption = DEFAULT_DB,
-    as_json: Annotated[bool, typer.Option("--json")] = False,
-    dot: Annotated[bool, typer.Option("--dot", help="Print a Graphviz digraph instead.")] = False,
+    as_json: Annotated[
+        bool, typer.Option("--json", help="Print the flows as JSON (not with --dot).")
+    ] = False,
+    dot: Annotated[
+        bool, typer.Option("--dot", help="Print a Graphviz digraph (not with --json).")
+    ] = False,
 ) -> None:
     """Who takes text from whom: per pair of outlets, articles and passages reused."""
+    from collections import Counter
+
     from storytrace.report.story import outlet_flows
 
+    exclusive(**{"--json": as_json, "--dot": dot})
+    left_out: Counter[str] = Counter()
     with open_store(db) as store:
-        flows = outlet_flows(store)
+        flows = outlet_flows(store, left_out)
     if as_json:
         print_json(flows)
     elif dot:
@@ -336,24 +381,40 @@ def outlets(
 
         table = Table(title="text reuse between outlets (source → taker)")
         for col in ("from", "to", "article pairs", "passages", "words"):
-            table.add_column(col)
+            if col in ("from", "to"):
+                table.add_column(col, overflow="fold")
+            else:
+                table.add_column(col, justify="right")
         for f in flows:
             table.add_row(
-                f["from"], f["to"], str(f["articles"]), str(f["passages"]), str(f["words"])
+                f["from"], f["to"], f"{f['articles']:,}", f"{f['passages']:,}", f"{f['words']:,}"
             )
+        if left_out:
+            shown = ", ".join(f"{n:,} {why}" for why, n in sorted(left_out.items()))
+            table.caption = f"passages not shown: {shown}"
         out.print(table)
 
 
 @app.command()
 def export(
     db: DbOption = DEFAULT_DB,
-    fmt: Annotated[str, typer.Option("--format", help="jsonl, parquet or csv.")] = "jsonl",
+    fmt: Annotated[
+        str, typer.Option("--format", metavar="FORMAT", help="jsonl, parquet or csv.")
+    ] = "jsonl",
     table: Annotated[
-        str, typer.Option("--table", help="articles, passages, quotes, stories or rejections.")
+        str,
+        typer.Option(
+            "--table",
+            metavar="TABLE",
+            help="articles, rejections, passages, quotes, entities, labels, stories or"
+            " story_members (columns: docs/schema.md).",
+        ),
     ] = "articles",
     output: Annotated[
         Path | None,
-        typer.Option("--out", "-o", help="Output file (stdout for jsonl/csv when omitted)."),
+        typer.Option(
+            "--out", "-o", metavar="FILE", help="Output file (stdout for jsonl/csv when omitted)."
+        ),
     ] = None,
 ) -> None:
     """Export a table of the store as JSONL, Parquet or CSV."""

@@ -10,14 +10,25 @@ import typer
 
 from storytrace.commands.common import (
     DEFAULT_DB,
+    DateField,
     DbOption,
+    FormatOption,
     MaxFileMb,
     MaxInflatedGb,
     MaxInflationRatio,
     MaxRecordMb,
+    OutletField,
+    OutletOption,
+    PublishedOption,
+    TextField,
+    TitleField,
+    TitleOption,
+    UrlField,
+    UrlOption,
     app,
     err,
     limits_of,
+    metadata_of,
     open_store,
     out,
     print_json,
@@ -33,35 +44,47 @@ def run(
         typer.Option(
             "--input",
             "-i",
+            metavar="PATH",
             help="Input files, folders or globs (repeat the option); with --engine spark, "
             "any path Spark reads (hdfs://, s3a://).",
         ),
     ],
-    out_dir: Annotated[str, typer.Option("--out", "-o", help="Folder for the output tables.")],
+    out_dir: Annotated[
+        str, typer.Option("--out", "-o", metavar="FOLDER", help="Folder for the output tables.")
+    ],
     engine: Annotated[
-        str, typer.Option("--engine", help="local (this machine) or spark.")
+        str, typer.Option("--engine", metavar="ENGINE", help="local (this machine) or spark.")
     ] = "local",
     master: Annotated[
         str | None,
         typer.Option(
-            "--master", help="Spark master: local[N] (default local[2]) or spark://HOST:PORT."
+            "--master",
+            metavar="URL",
+            help="Spark master: local[N] (default local[2]) or spark://HOST:PORT.",
         ),
     ] = None,
     conf: Annotated[
         list[str] | None,
-        typer.Option("--conf", help="A Spark setting KEY=VALUE (repeat the option)."),
+        typer.Option(
+            "--conf", metavar="KEY=VALUE", help="A Spark setting KEY=VALUE (repeat the option)."
+        ),
     ] = None,
     overwrite: Annotated[
         bool, typer.Option("--overwrite", help="Replace a finished or different run in --out.")
     ] = False,
     workers: Annotated[
         int | None,
-        typer.Option("--workers", min=1, help="Local engine processes (default: every core)."),
+        typer.Option(
+            "--workers", min=1, metavar="N", help="Local engine processes (default: every core)."
+        ),
     ] = None,
     threshold: Annotated[
         float,
         typer.Option(
-            min=0.05, max=0.99, help="Estimated Jaccard that makes two articles near-duplicates."
+            min=0.05,
+            max=0.99,
+            metavar="JACCARD",
+            help="Estimated Jaccard that makes two articles near-duplicates.",
         ),
     ] = 0.7,
     quotes_too: Annotated[
@@ -70,27 +93,16 @@ def run(
     embed: Annotated[
         bool, typer.Option("--embed/--no-embed", help="Use sentence embeddings as story evidence.")
     ] = False,
-    fmt: Annotated[
-        str | None,
-        typer.Option(
-            "--format", help="Force a reader: text, html, json, jsonl, csv, feed, warc, parquet."
-        ),
-    ] = None,
-    text_field: Annotated[
-        str | None, typer.Option("--text-field", help="Column holding the body.")
-    ] = None,
-    title_field: Annotated[
-        str | None, typer.Option("--title-field", help="Column holding the title.")
-    ] = None,
-    date_field: Annotated[
-        str | None, typer.Option("--date-field", help="Column holding the date.")
-    ] = None,
-    url_field: Annotated[
-        str | None, typer.Option("--url-field", help="Column holding the URL.")
-    ] = None,
-    outlet_field: Annotated[
-        str | None, typer.Option("--outlet-field", help="Column holding the outlet.")
-    ] = None,
+    fmt: FormatOption = None,
+    text_field: TextField = None,
+    title_field: TitleField = None,
+    date_field: DateField = None,
+    url_field: UrlField = None,
+    outlet_field: OutletField = None,
+    outlet: OutletOption = None,
+    published: PublishedOption = None,
+    title: TitleOption = None,
+    url: UrlOption = None,
     max_record_mb: MaxRecordMb = 10,
     max_file_mb: MaxFileMb = 256,
     max_inflated_gb: MaxInflatedGb = 64,
@@ -100,7 +112,9 @@ def run(
     """Every corpus job from input files to a folder of Parquet tables (docs/schema.md).
 
     The same command gives the same tables on the local engine and on Spark. An
-    interrupted run resumes when run again with the same inputs and options.
+    interrupted run resumes when run again with the same inputs and options. What a
+    record does not say comes from a storytrace.csv beside its file, then from --outlet,
+    --published, --title and --url.
     """
     from storytrace.ingest import FORMATS, FieldMap
     from storytrace.ingest.stage import ReadOptions
@@ -128,6 +142,7 @@ def run(
             fields=fields,
             fmt=fmt,
             limits=limits_of(max_record_mb, max_file_mb, max_inflated_gb, max_inflation_ratio),
+            metadata=metadata_of(outlet, published, title, url),
         ),
         threshold=threshold,
         quotes=quotes_too,
@@ -163,7 +178,9 @@ def run(
 
 @app.command()
 def load(
-    folder: Annotated[Path, typer.Argument(help="A finished run's --out folder.")],
+    folder: Annotated[
+        Path, typer.Argument(metavar="FOLDER", help="A finished run's --out folder.")
+    ],
     db: DbOption = DEFAULT_DB,
 ) -> None:
     """Bring a run's tables into a SQLite store, so serve, story and export work on them."""

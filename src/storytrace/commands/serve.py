@@ -15,14 +15,21 @@ from storytrace.web import MAX_COMPARE_WORDS
 def serve(
     db: DbOption = DEFAULT_DB,
     host: Annotated[
-        str, typer.Option(help="Address to bind; loopback unless you mean to share it.")
+        str,
+        typer.Option(
+            metavar="ADDRESS", help="Address to bind; loopback unless you mean to share it."
+        ),
     ] = "127.0.0.1",
-    port: Annotated[int, typer.Option(min=1, max=65535)] = 8000,
-    workers: Annotated[int, typer.Option(min=1, max=32, help="Server processes.")] = 1,
+    port: Annotated[
+        int, typer.Option(min=1, max=65535, metavar="PORT", help="Port to listen on.")
+    ] = 8000,
+    workers: Annotated[int, typer.Option(min=1, max=32, metavar="N", help="Server processes.")] = 1,
     max_compare_words: Annotated[
         int,
         typer.Option(
-            min=1, help="Longest article (in words) a comparison accepts; longer ones get 413."
+            min=1,
+            metavar="WORDS",
+            help="Longest article (in words) a comparison accepts; longer ones get 413.",
         ),
     ] = MAX_COMPARE_WORDS,
 ) -> None:

@@ -51,7 +51,7 @@ _LOG4J = Path(__file__).with_name("log4j2.properties")
 class SparkDataset(Dataset):
     df: Any  # pyspark.sql.DataFrame
     schema: pa.Schema
-    path: str = ""  # where the step's Parquet lies, which tells its size
+    paths: tuple[str, ...] = ()  # the Parquet it is computed from, which tells its size
 
 
 def check_spark() -> None:
@@ -248,7 +248,7 @@ class SparkEngine(Engine):
         record = json.loads(self._read_text(f"{folder}/_DONE"))
         schema = pa.ipc.read_schema(pa.py_buffer(bytes.fromhex(record["schema"])))
         self.progress(step, "done earlier")
-        return SparkDataset(self.spark.read.parquet(f"{folder}/data"), schema, f"{folder}/data")
+        return SparkDataset(self.spark.read.parquet(f"{folder}/data"), schema, (f"{folder}/data",))
 
     def _materialise(self, step: str, df: Any, schema: pa.Schema) -> SparkDataset:
         """Write the step's rows, read them back: Spark recomputes nothing upstream again."""
@@ -259,7 +259,7 @@ class SparkEngine(Engine):
         record = {"schema": schema.serialize().to_pybytes().hex()}
         self._write_text(f"{folder}/_DONE", json.dumps(record))
         self.progress(step, "written")  # counting the rows would cost a job per step
-        return SparkDataset(back, schema, f"{folder}/data")
+        return SparkDataset(back, schema, (f"{folder}/data",))
 
     def _partitions_for(self, *data: SparkDataset) -> int:
         """Shuffle partitions for a step: about 64 MB of Parquet each, at least one a core.
@@ -268,10 +268,9 @@ class SparkEngine(Engine):
         partition larger than its memory on a big one.
         """
         size = 0
-        for d in data:
-            if d.path:
-                fs, path = self._fs(d.path)
-                size += int(fs.getContentSummary(path).getLength())
+        for uri in {p for d in data for p in d.paths}:
+            fs, path = self._fs(uri)
+            size += int(fs.getContentSummary(path).getLength())
         return max(self.partitions, min(MAX_PARTITIONS, -(-size // PARTITION_BYTES)))
 
     def _broadcast(self, shared: Any) -> Any:
@@ -356,7 +355,7 @@ class SparkEngine(Engine):
         fn = functools.partial(_map_partition, stage=stage, shared=self._broadcast(shared))
         df = data.df.mapInArrow(fn, _spark_schema(stage.schema))
         if cheap:  # Spark runs it inside the steps that read it: no write, no job
-            return SparkDataset(df, stage.schema)
+            return SparkDataset(df, stage.schema, data.paths)
         return self._materialise(step, df, stage.schema)
 
     def group(
@@ -428,13 +427,11 @@ class SparkEngine(Engine):
         return self._materialise(step, df.select(*key, "n"), schema)
 
     def union(self, step: str, *data: Dataset) -> SparkDataset:
-        if (done := self._done(step)) is not None:
-            return done
+        """A union is narrow (no shuffle), so Spark runs it inside the step that reads it."""
         sets = [_spark(d) for d in data]
-        df = functools.reduce(
-            lambda a, b: a.unionByName(b), [s.df.select(*sets[0].schema.names) for s in sets]
-        )
-        return self._materialise(step, df, sets[0].schema)
+        names = sets[0].schema.names
+        df = functools.reduce(lambda a, b: a.unionByName(b), [s.df.select(*names) for s in sets])
+        return SparkDataset(df, sets[0].schema, tuple(p for d in sets for p in d.paths))
 
     def components(self, step: str, edges: Dataset) -> SparkDataset:
         if (done := self._done(step)) is not None:

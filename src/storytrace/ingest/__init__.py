@@ -1,7 +1,9 @@
 """Reading articles: one reader per format, all yielding Articles (or Rejected records).
 
 read_path(path)        every Article in a file (text, HTML, JSON, JSONL, CSV, feed, WARC)
-load_article(x)        exactly one Article from a path, "path#N", raw text, or an Article
+load_article(x)        exactly one Article from a path, "path#N" (N from 1), raw text, or an Article
+Metadata               an outlet, date, title and url for records that carry none
+SIDECAR                "storytrace.csv": a folder's file -> outlet, published, title, url
 """
 
 from __future__ import annotations
@@ -12,6 +14,7 @@ from pathlib import Path
 from storytrace.errors import InputError
 from storytrace.ingest.limits import DEFAULT_LIMITS, Limits
 from storytrace.ingest.load import display_path
+from storytrace.ingest.metadata import NONE, SIDECAR, Metadata
 from storytrace.ingest.readers import FORMATS, detect_format, read_path
 from storytrace.ingest.records import FieldMap
 from storytrace.model import Article, Rejected
@@ -19,8 +22,10 @@ from storytrace.model import Article, Rejected
 __all__ = [
     "DEFAULT_LIMITS",
     "FORMATS",
+    "SIDECAR",
     "FieldMap",
     "Limits",
+    "Metadata",
     "detect_format",
     "load_article",
     "read_path",
@@ -29,9 +34,9 @@ __all__ = [
 _RECORD_SUFFIX = re.compile(r"^(.*)#(\d+)$")
 
 
-def _from_file(path: Path, record: int | None, limits: Limits) -> Article:
+def _from_file(path: Path, record: int | None, limits: Limits, metadata: Metadata) -> Article:
     """Record ``record`` (from 1) of the file, or its only article; read only as far as needed."""
-    items = read_path(path, limits=limits)
+    items = read_path(path, limits=limits, metadata=metadata)
     if record is not None:
         seen = 0
         for seen, chosen in enumerate(items, 1):
@@ -54,27 +59,39 @@ def _from_file(path: Path, record: int | None, limits: Limits) -> Article:
     raise InputError(f"{display_path(path)}: {reason}")
 
 
-def load_article(value: str | Path | Article, limits: Limits = DEFAULT_LIMITS) -> Article:
-    """One Article from a path (``feed.xml#3`` picks a record), a text, or an Article.
+def _exists(name: str) -> bool:
+    """Whether ``name`` is an existing path; a text too long to be a file name is not one."""
+    try:
+        return Path(name).exists()
+    except OSError:  # ENAMETOOLONG: one line of article text, not a path
+        return False
+
+
+def load_article(
+    value: str | Path | Article, limits: Limits = DEFAULT_LIMITS, metadata: Metadata = NONE
+) -> Article:
+    """One Article from a path (``feed.xml#3`` picks a record, counting from 1), a text, or
+    an Article.
 
     A string that names an existing file is read as that file; any other string with a
-    newline or longer than a path could be is taken as the article text itself.
+    newline or longer than a path could be is taken as the article text itself. What the
+    article lacks comes from the sidecar beside its file, else from ``metadata``.
     """
     if isinstance(value, Article):
-        return value
+        return metadata.fill(value)
     if isinstance(value, Path):
         match = _RECORD_SUFFIX.match(str(value))
         if not value.exists() and match and Path(match.group(1)).exists():
-            return _from_file(Path(match.group(1)), int(match.group(2)), limits)
-        return _from_file(value, None, limits)
+            return _from_file(Path(match.group(1)), int(match.group(2)), limits, metadata)
+        return _from_file(value, None, limits, metadata)
     text = str(value)
     looks_like_path = "\n" not in text and len(text) < 4096
     if looks_like_path:
-        if Path(text).exists():
-            return _from_file(Path(text), None, limits)
+        if _exists(text):
+            return _from_file(Path(text), None, limits, metadata)
         match = _RECORD_SUFFIX.match(text)
-        if match and Path(match.group(1)).exists():
-            return _from_file(Path(match.group(1)), int(match.group(2)), limits)
+        if match and _exists(match.group(1)):
+            return _from_file(Path(match.group(1)), int(match.group(2)), limits, metadata)
         if len(text.split()) < 3:
             raise InputError(f"{text}: no such file")
     from storytrace.ingest.plaintext import parse_plaintext
@@ -82,4 +99,4 @@ def load_article(value: str | Path | Article, limits: Limits = DEFAULT_LIMITS) -
     article = parse_plaintext(text)
     if not article.text.strip():
         raise InputError("the text is empty")
-    return article
+    return metadata.fill(article)

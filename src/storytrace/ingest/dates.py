@@ -34,6 +34,24 @@ def parse_date(value: str, now: datetime | None = None) -> str | None:
     return parsed.isoformat()
 
 
+def iso_date(value: str, now: datetime | None = None) -> str | None:
+    """``value`` if it is an ISO 8601 date or date and time (normalised), else None.
+
+    For dates a person types (``--published``, a sidecar column): only the unambiguous ISO
+    form is taken, so "07/04/2021" is refused rather than read as April or July, and the
+    same plausibility bounds as ``parse_date`` apply.
+    """
+    text = value.strip()
+    parsed = _parse_iso(text) if text[:4].isdigit() else None
+    if parsed is None:
+        return None
+    now = now or datetime.now(UTC)
+    day = parsed.date() if isinstance(parsed, datetime) else parsed
+    if day < EARLIEST or day > (now + FUTURE_SLACK).date():
+        return None
+    return parsed.isoformat()
+
+
 def _parse_iso(text: str) -> datetime | date | None:
     try:
         if len(text) == 10:

@@ -2,7 +2,8 @@
 
 Named pipes, devices and sockets are listed as refusals without being opened (reading a
 FIFO waits forever); hidden files and folders inside a folder are skipped; symbolic links
-to folders are not followed, so a link loop cannot make the walk endless.
+to folders are not followed, so a link loop cannot make the walk endless. A metadata
+sidecar (``storytrace.csv``) describes the files beside it and is not itself an input.
 """
 
 from __future__ import annotations
@@ -13,6 +14,7 @@ from collections.abc import Iterable
 from pathlib import Path
 
 from storytrace.ingest.load import display_path, special_kind
+from storytrace.ingest.metadata import SIDECAR
 
 
 def expand_paths(args: Iterable[str]) -> tuple[list[Path], list[tuple[str, str]]]:
@@ -20,7 +22,8 @@ def expand_paths(args: Iterable[str]) -> tuple[list[Path], list[tuple[str, str]]
 
     Named pipes, devices and sockets are listed as bad without being opened: reading a
     FIFO would wait forever. Hidden files and folders inside a folder are skipped, and
-    symbolic links to folders are not followed (a link loop would never end).
+    symbolic links to folders are not followed (a link loop would never end). A sidecar
+    found in a folder or by a pattern is skipped, and one named on its own is refused.
     """
     files: list[Path] = []
     bad: list[tuple[str, str]] = []
@@ -31,6 +34,8 @@ def expand_paths(args: Iterable[str]) -> tuple[list[Path], list[tuple[str, str]]
             bad.append(
                 (display_path(arg), f"{kind}, not a regular file; refused without reading it")
             )
+        elif path.is_file() and path.name == SIDECAR:
+            bad.append((display_path(arg), _SIDECAR_REASON))
         elif path.is_file():
             files.append(path)
         elif path.is_dir():
@@ -41,13 +46,20 @@ def expand_paths(args: Iterable[str]) -> tuple[list[Path], list[tuple[str, str]]
             files.extend(found)
         elif any(ch in arg for ch in "*?["):
             matches = glob.glob(arg, recursive=True)  # noqa: PTH207 - absolute patterns too
-            found = sorted(Path(p) for p in matches if Path(p).is_file())
+            found = sorted(
+                Path(p) for p in matches if Path(p).is_file() and Path(p).name != SIDECAR
+            )
             if not found:
                 bad.append((display_path(arg), "pattern matches no files"))
             files.extend(found)
         else:
             bad.append((display_path(arg), "no such file or folder"))
     return list(dict.fromkeys(files)), bad
+
+
+_SIDECAR_REASON = (
+    f"{SIDECAR} holds metadata for the files beside it, not articles; name their folder"
+)
 
 
 def _special(path: Path) -> str | None:
@@ -64,7 +76,7 @@ def _walk(folder: Path) -> tuple[list[Path], list[tuple[str, str]]]:
     for root, dirs, names in os.walk(folder, followlinks=False):
         dirs[:] = sorted(d for d in dirs if not d.startswith("."))
         for name in sorted(names):
-            if name.startswith("."):
+            if name.startswith(".") or name == SIDECAR:
                 continue
             path = Path(root) / name
             kind = _special(path)

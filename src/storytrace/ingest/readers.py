@@ -18,6 +18,7 @@ from storytrace.errors import InputError
 from storytrace.ingest import load
 from storytrace.ingest.encoding import decode, guess_codec, utf16_without_bom
 from storytrace.ingest.limits import DEFAULT_LIMITS, Limits
+from storytrace.ingest.metadata import NONE, Metadata, sidecar_for
 from storytrace.ingest.records import FieldMap, guarded, read_csv, read_json, read_jsonl
 from storytrace.model import Article, Rejected
 
@@ -93,16 +94,37 @@ def read_path(
     workers: int = 1,
     limits: Limits = DEFAULT_LIMITS,
     span: tuple[int, int, int] | None = None,
+    metadata: Metadata = NONE,
 ) -> Iterator[Article | Rejected]:
     """Every Article in one file (InputError when the file as a whole cannot be read).
 
     ``workers`` > 1 parses a streamed JSONL file in a process pool. ``span`` (start, end,
     lines before start) reads one piece of a big JSON Lines file (``paths.line_spans``).
     Nothing is read before the file is known to be a regular file, and every read stays
-    within ``limits``.
+    within ``limits``. Each article then gets what it lacks from the sidecar beside a
+    local file, else from ``metadata`` (see ``storytrace.ingest.metadata``): this is the
+    one place every command's records pass through.
     """
     path = path if isinstance(path, load.Blob) else Path(path)
     load.check_regular(path)
+    extra = (sidecar_for(path) if isinstance(path, Path) else NONE).or_else(metadata)
+    records = _records(path, fmt, fields, workers, limits, span)
+    if not extra:
+        yield from records
+        return
+    for item in records:
+        yield extra.fill(item) if isinstance(item, Article) else item
+
+
+def _records(
+    path: Path | load.Blob,
+    fmt: str | None,
+    fields: FieldMap | None,
+    workers: int,
+    limits: Limits,
+    span: tuple[int, int, int] | None,
+) -> Iterator[Article | Rejected]:
+    """The records of one file as its reader gives them."""
     source = load.display_path(path)
     head = load.head_bytes(path, limits)
     fmt = fmt or detect_format(path, head)

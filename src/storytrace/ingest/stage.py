@@ -18,6 +18,7 @@ import pyarrow as pa
 from storytrace.errors import InputError
 from storytrace.ingest.limits import DEFAULT_LIMITS, Limits
 from storytrace.ingest.load import Blob, Source, display_path
+from storytrace.ingest.metadata import NONE, Metadata
 from storytrace.ingest.outlet import domain_from_path, domain_of
 from storytrace.ingest.readers import read_path
 from storytrace.ingest.records import FieldMap
@@ -33,9 +34,11 @@ def safe_records(
     workers: int = 1,
     limits: Limits = DEFAULT_LIMITS,
     span: tuple[int, int, int] | None = None,
+    metadata: Metadata = NONE,
 ) -> Iterator[Article | Rejected]:
-    """Every record of one file (or of one ``span`` of it); whatever stops the reader
-    becomes a rejection of the file.
+    """Every record of one file (or of one ``span`` of it), given what ``metadata`` and the
+    folder's sidecar say where it is silent; whatever stops the reader becomes a rejection
+    of the file.
 
     Records yielded before the failure are kept: a truncated archive still gives what it
     holds. A file that yields nothing at all is itself rejected, so an unreadable WARC
@@ -45,7 +48,13 @@ def safe_records(
     count = 0
     try:
         for item in read_path(
-            path, fmt=fmt, fields=fields, workers=workers, limits=limits, span=span
+            path,
+            fmt=fmt,
+            fields=fields,
+            workers=workers,
+            limits=limits,
+            span=span,
+            metadata=metadata,
         ):
             count += 1
             yield item
@@ -71,11 +80,13 @@ def safe_records(
 
 @dataclass(frozen=True, slots=True)
 class ReadOptions:
-    """How a run reads its inputs: field names, a forced format, the budgets."""
+    """How a run reads its inputs: field names, a forced format, the budgets, and the
+    metadata for records that carry none."""
 
     fields: FieldMap = field(default_factory=FieldMap)
     fmt: str | None = None
     limits: Limits = DEFAULT_LIMITS
+    metadata: Metadata = NONE
 
 
 def record_number(source: str | None, fallback: int) -> int:
@@ -126,7 +137,9 @@ def read_stage(files: pa.Table, options: ReadOptions) -> Iterator[list[dict[str,
         span = (
             (row["start"], row["end"], row["first_line"]) if row.get("start") is not None else None
         )
-        records = safe_records(source, options.fields, options.fmt, 1, options.limits, span)
+        records = safe_records(
+            source, options.fields, options.fmt, 1, options.limits, span, options.metadata
+        )
         for n, item in enumerate(records, 1):
             # the record's number in the whole file orders it, whichever piece it came in
             piece.append(record_row(item, path, record_number(item.source, n)))

@@ -1,19 +1,25 @@
 """Named entities of one article, with mentions of the same entity merged.
 
-spaCy finds the mentions; merging is ours: "Hadi al-Amiri" then "Amiri" is one person,
-"the Popular Mobilization Units" and "Popular Mobilization Units" one organisation. Each
-entity is named by its fullest mention. Descriptors (what the article calls it) are added by
-``storytrace.nlp.descriptors``.
+spaCy finds the mentions; merging is ours (``storytrace.nlp.aliases`` scores two names):
+"Hadi al-Amiri" then "Amiri" is one person, "the Popular Mobilization Units" and "PMU" one
+organisation, "Kata'ib Hezbollah" and "the Hezbollah Brigades" too. Each entity is named by
+its fullest mention. A name with an organisation's word in it ("Brigades", "Kata'ib") is an
+organisation even where the small model says person. Words of a slogan or of a work's title
+("No to Foreign Military Bases", "A Higher Loyalty") are not entities, though spaCy often
+tags them. Descriptors (what the article calls it) are added by ``storytrace.nlp.descriptors``.
 """
 
 from __future__ import annotations
 
+import functools
 import re
 from collections.abc import Iterable
 from dataclasses import dataclass, field
 from typing import Any
 
 from storytrace.model import Entity, Mention
+from storytrace.nlp.aliases import MERGE_AT, alias_match, is_organisation_name
+from storytrace.nlp.pipeline import ents_of
 from storytrace.text.normalize import fold, strip_accents
 
 KINDS = {
@@ -34,11 +40,13 @@ KINDS = {
 NAMED = frozenset({"person", "organisation", "place", "group", "event"})
 _LEADING = re.compile(r"^(?:the|a|an)\s+", re.I)
 _POSSESSIVE = re.compile(r"['\u2019]s?$")
+_POSSESSIVE_S = re.compile(r"['\u2019]s$")
 _PARTICLES = frozenset(
     {"al", "el", "bin", "ibn", "abu", "van", "von", "de", "der", "da", "di", "la", "le"}
 )
 
 
+@functools.lru_cache(maxsize=65536)
 def name_key(text: str) -> str:
     """The comparison form of a name: no article, no possessive, folded, lower case."""
     text = _LEADING.sub("", fold(text).strip())
@@ -98,30 +106,43 @@ class _Cluster:
     mentions: list[Mention] = field(default_factory=list)
 
 
+def mention_kind(key: str, label: str) -> str:
+    """storytrace's kind for a mention: spaCy's label, unless the name says organisation."""
+    kind = KINDS[label]
+    if kind in ("person", "group") and is_organisation_name(key):
+        return "organisation"
+    return kind
+
+
 def merge_mentions(raw: Iterable[tuple[str, str, int, int]]) -> list[Entity]:
     """Group (text, spaCy label, start, end) mentions into entities, fullest name first.
 
     Longer names are placed first so a short mention can join the entity it abbreviates;
-    a short mention that fits several different full names stays on its own.
+    a mention joins the entity whose name it matches best (``aliases.alias_match``), and a
+    short mention that fits several different full names equally well stays on its own.
     """
     mentions = [(t, lab, s, e) for t, lab, s, e in raw if lab in KINDS and name_key(t)]
-    order = sorted(mentions, key=lambda m: (-len(name_key(m[0])), m[2]))
+    order = sorted(mentions, key=lambda m: (-len(name_key(m[0])), m[2]))  # name_key is cached
     clusters: list[_Cluster] = []
     for text, label, start, end in order:
-        kind, key = KINDS[label], name_key(text)
-        fits = [c for c in clusters if same_entity(key, c.key, kind, c.kind)]
-        if len({c.key for c in fits}) == 1:
-            fits[0].mentions.append(Mention(text, (start, end)))
+        key = name_key(text)
+        kind = mention_kind(key, label)
+        mention = Mention(text, (start, end))
+        exact = next((c for c in clusters if c.key == key and c.kind == kind), None)
+        if exact is not None:
+            exact.mentions.append(mention)
             continue
-        exact = [c for c in fits if c.key == key]
-        if exact:
-            exact[0].mentions.append(Mention(text, (start, end)))
+        scored = [
+            (m.score, c)
+            for c in clusters
+            if (m := alias_match(key, kind, c.key, c.kind)) is not None and m.score >= MERGE_AT
+        ]
+        top = max((score for score, _ in scored), default=0.0)
+        best = [c for score, c in scored if score == top]
+        if best and len({c.key for c in best}) == 1:
+            best[0].mentions.append(mention)
             continue
-        clusters.append(
-            _Cluster(
-                kind, label, key, _LEADING.sub("", text).strip(), [Mention(text, (start, end))]
-            )
-        )
+        clusters.append(_Cluster(kind, label, key, _LEADING.sub("", text).strip(), [mention]))
     entities = [
         Entity(_display_name(c), c.kind, tuple(sorted(c.mentions, key=lambda m: m.span)))
         for c in clusters
@@ -133,9 +154,94 @@ def _display_name(cluster: _Cluster) -> str:
     """The fullest mention, in the article's usual casing ("Baghdad", not "BAGHDAD")."""
     longest = [m.text for m in cluster.mentions if name_key(m.text) == cluster.key]
     best = max(longest, key=lambda t: (not t.isupper(), longest.count(t)))
-    return _LEADING.sub("", best).strip()
+    return _POSSESSIVE_S.sub("", _LEADING.sub("", best).strip())
+
+
+def names_of(entity: Entity) -> tuple[str, ...]:
+    """Every name the article gives the entity, its own name first, each once."""
+    seen = {name_key(entity.name)}
+    names = [entity.name]
+    for m in entity.mentions:
+        key = name_key(m.text)
+        if key and key not in seen:
+            seen.add(key)
+            names.append(_POSSESSIVE_S.sub("", _LEADING.sub("", m.text).strip()))
+    return tuple(names)
+
+
+_TITLE_GLUE = frozenset(
+    {"to", "of", "and", "the", "in", "on", "for", "a", "an", "at", "with", "from", "by", "or"}
+)
+# word classes that a name never holds but a title or slogan does ("No to ...", "A Higher ...")
+_TITLE_SIGNS = frozenset(
+    {"DET", "ADP", "PRON", "VERB", "AUX", "ADV", "INTJ", "PART", "CCONJ", "SCONJ"}
+)
+_OPENERS = frozenset("\"'“‘«")
+
+
+def _capitalised(token: Any) -> bool:
+    return token.text[:1].isupper() and any(ch.isalpha() for ch in token.text)
+
+
+def in_title(ent: Any) -> bool:
+    """Is this mention part of a slogan or a title inside running text?
+
+    The run of capitalised words around it ("No to Foreign Military Bases") holds a
+    capitalised word that is no name's part (a determiner, preposition, verb, "No") away from
+    the start of its sentence or quote. A sentence that is all such a run is a headline in
+    title case, whose names are real mentions.
+    """
+    doc, sent = ent.doc, ent.sent
+
+    def in_run(tok: Any) -> bool:
+        return _capitalised(tok) or tok.lower_ in _TITLE_GLUE
+
+    lo, hi = ent.start, ent.end
+    while lo - 1 >= sent.start and in_run(doc[lo - 1]):
+        lo -= 1
+    while hi < sent.end and in_run(doc[hi]):
+        hi += 1
+    while lo < ent.start and not _capitalised(doc[lo]):
+        lo += 1
+    while hi > ent.end and not _capitalised(doc[hi - 1]):
+        hi -= 1
+    signs = [*doc[lo : ent.start], *doc[ent.end : hi]]
+    if not any(_title_sign(tok, sent.start) for tok in signs):
+        return False
+    return sum(t.is_alpha for t in doc[lo:hi]) < 0.8 * sum(t.is_alpha for t in sent)
+
+
+def _title_sign(tok: Any, sent_start: int) -> bool:
+    if not _capitalised(tok) or tok.ent_type_ or tok.i == sent_start:
+        return False
+    if tok.doc[tok.i - 1].text in _OPENERS or tok.lower_ == "the":
+        return False
+    return tok.pos_ in _TITLE_SIGNS or tok.lower_ in ("no", "not")
+
+
+def _clean(text: str) -> bool:
+    """Not a span torn from page furniture: "HOLLIN (Meridian Wire", "HOLLIN - Crews"."""
+    if text.count("(") != text.count(")") or "\n" in text:
+        return False
+    return not any(dash in text for dash in (" - ", " – ", " — "))
+
+
+def _completed(ent: Any, known: dict[str, str]) -> tuple[str, str, int, int]:
+    """The mention, widened leftwards when the words before it make another of the article's
+    names: spaCy tags "Hezbollah" alone in "Kata'ib Hezbollah's spokesman"."""
+    doc = ent.doc
+    if ent.start == 0 or doc[ent.start - 1].pos_ != "PROPN":
+        return ent.text, ent.label_, ent.start_char, ent.end_char
+    for start in range(max(ent.sent.start, ent.start - 3), ent.start):
+        span = doc[start : ent.end]
+        label = known.get(name_key(span.text))
+        if label is not None and all(t.pos_ == "PROPN" for t in doc[start : ent.start]):
+            return span.text, label, span.start_char, span.end_char
+    return ent.text, ent.label_, ent.start_char, ent.end_char
 
 
 def entities_from_doc(doc: Any) -> list[Entity]:
-    """Merged entities of a parsed spaCy Doc."""
-    return merge_mentions((ent.text, ent.label_, ent.start_char, ent.end_char) for ent in doc.ents)
+    """Merged entities of a parsed spaCy Doc (slogan and title words left out)."""
+    ents = [e for e in ents_of(doc) if e.label_ in KINDS and _clean(e.text) and not in_title(e)]
+    known = {name_key(e.text): e.label_ for e in ents if len(e) > 1}
+    return merge_mentions(_completed(e, known) for e in ents)

@@ -225,7 +225,7 @@ def stories(
         shared=options,
     )
     counts = engine.count("stories/df", terms, ["term"], weight="n")
-    vocab = story_stages.vocabulary(engine.collect(counts))
+    vocab = story_stages.vocabulary(engine.collect(counts), options.idf_prior)
     features = engine.map(
         "stories/features",
         articles,
@@ -309,7 +309,53 @@ def stories(
         shared=(options.window_days, options.reuse_link_share),
         cheap=True,
     )
-    edges = engine.union("stories/links", links, reused)
+    profiles = engine.group(
+        "stories/profiles",
+        own,
+        ["story"],
+        ["id"],
+        Stage(story_stages.story_profiles, schemas.PROFILES, 20_000),
+        shared=options.profile_terms,
+    )
+    dated = engine.map(
+        "stories/dated-profiles",
+        profiles,
+        Stage(story_stages.dated_profiles, schemas.PROFILES),
+        cheap=True,
+    )
+    undated = engine.map(
+        "stories/undated-profiles",
+        profiles,
+        Stage(story_stages.undated_profiles, schemas.PROFILES),
+        cheap=True,
+    )
+    term_use = engine.count("stories/profile-terms", dated, ["term"])
+    counted = engine.join(
+        "stories/profile-df", dated, term_use, on=[("term", "term")], take={"n": "n"}
+    )
+    rare = engine.map(
+        "stories/rare-terms",
+        counted,
+        Stage(story_stages.rare_profile_terms, schemas.PROFILE_COUNTS),
+        shared=options.max_profile_postings,
+        cheap=True,
+    )
+    matches = engine.join(
+        "stories/undated-matches",
+        undated,
+        rare,
+        on=[("term", "term")],
+        take={"story": "other", "weight": "other_weight"},
+    )
+    joined_undated = engine.group(
+        "stories/undated-links",
+        matches,
+        ["story"],
+        ["other", "term"],
+        Stage(story_stages.undated_links, schemas.EDGES, 20_000),
+        shared=options.undated_link,
+    )
+    edges = engine.union("stories/links", links, reused, joined_undated)
     components = engine.components("stories/components", edges)
     final = engine.join(
         "stories/final", own, components, on=[("story", "node")], take={"component": "component"}

@@ -126,6 +126,11 @@ ASSIGNED = pa.schema(
         ("score", pa.float64()),  # how well the article fitted its story when it joined
     ]
 )
+PROFILES = pa.schema(
+    [("story", pa.string()), ("dated", pa.bool_()), ("term", pa.string()), ("weight", pa.float64())]
+)
+PROFILE_COUNTS = pa.schema([*PROFILES, ("n", pa.int64())])
+PROFILE_MATCHES = pa.schema([*PROFILES, ("other", pa.string()), ("other_weight", pa.float64())])
 MEMBER_ROWS = pa.schema(
     [
         ("component", pa.string()),

@@ -5,9 +5,10 @@ These only arrange what the corpus jobs stored; they compute nothing new.
 
 from __future__ import annotations
 
-from collections import defaultdict
+from collections import Counter, defaultdict
 from typing import Any
 
+from storytrace.report.words import UNKNOWN_OUTLET
 from storytrace.store.db import Store
 
 
@@ -28,7 +29,7 @@ def story_view(store: Store, story_id: str) -> dict[str, Any]:
     rows = sorted((meta[i] for i in ids if i in meta), key=lambda r: (r.published or "~", r.id))
     by_outlet: dict[str, list[dict[str, Any]]] = defaultdict(list)
     for r in rows:
-        by_outlet[r.outlet or "unknown"].append(
+        by_outlet[r.outlet or UNKNOWN_OUTLET].append(
             {"id": r.id, "title": r.title, "published": r.published, "words": r.words}
         )
     passages = [
@@ -50,9 +51,11 @@ def story_view(store: Store, story_id: str) -> dict[str, Any]:
         key = _speaker_key(name)
         if key is None:
             continue
-        entry = speakers.setdefault(key, {"speaker": name, "quotes": []})
+        entry = speakers.setdefault(key, {"speaker": name, "outlets": [], "quotes": []})
         if name and len(name) > len(entry["speaker"]):
             entry["speaker"] = name
+        if q.outlet not in entry["outlets"]:
+            entry["outlets"].append(q.outlet)
         entry["quotes"].append(
             {
                 "article": q.article_id,
@@ -64,11 +67,11 @@ def story_view(store: Store, story_id: str) -> dict[str, Any]:
         )
     ranked = sorted(
         speakers.values(),
-        key=lambda s: (-len({q["outlet"] for q in s["quotes"]}), -len(s["quotes"]), s["speaker"]),
+        key=lambda s: (-len(s["outlets"]), -len(s["quotes"]), s["speaker"]),
     )
     first = rows[0] if rows else None
     return {
-        "labels": _labels(store, ids),
+        "labels": label_table(store, ids),
         "story": story.to_dict(),
         "first": {
             "id": first.id,
@@ -99,51 +102,103 @@ def story_view(store: Store, story_id: str) -> dict[str, Any]:
     }
 
 
-def _labels(store: Store, ids: list[str], top: int = 12) -> list[dict[str, Any]]:
-    """The story's most named entities, with each outlet's descriptors for them."""
-    from storytrace.nlp.entities import name_key, same_entity
+_ACTORS = ("person", "organisation", "group")
+
+
+def label_table(store: Store, ids: list[str], top: int = 12) -> list[dict[str, Any]]:
+    """The story's most named actors, each once, with what each outlet calls them.
+
+    Articles' entities become one actor when their names match (``aliases.alias_match``:
+    "Kata'ib Hezbollah" and "Hezbollah Brigades", "PMU" and "Popular Mobilization Units"),
+    fullest name first, each joining the actor it matches best; an actor takes one entity
+    per article, so two people an article tells apart stay apart. Each outlet appears once
+    per actor, with its descriptors and the names it uses (``names``) merged over its
+    articles. The actor's kind is the one most of its mentions carry.
+    """
+    from storytrace.nlp.aliases import MERGE_AT, alias_match
+    from storytrace.nlp.entities import name_key
 
     groups: list[dict[str, Any]] = []
-    for row in sorted(store.entities(ids), key=lambda r: -len(r.name)):
+    for row in sorted(store.entities(ids), key=lambda r: (-len(r.name), r.name, r.article_id)):
         if row.name.isupper():
             continue  # a dateline ("HOLLIN -"), not an actor
         key = name_key(row.name)
-        group = next(
-            (
-                g
-                for g in groups
-                if g["label"] == row.label and same_entity(key, g["key"], row.label)
-            ),
-            None,
-        )
-        if group is None:
-            group = {
-                "key": key,
-                "name": row.name,
-                "label": row.label,
-                "mentions": 0,
-                "outlets": {},
-            }
-            groups.append(group)
-        group["mentions"] += row.mentions
-        labels = group["outlets"].setdefault(row.outlet or "unknown", [])
+        best, best_score = None, 0.0
+        for group in groups:
+            if row.article_id in group["articles"]:
+                continue
+            for gkey, gkind in group["names"]:
+                match = alias_match(key, row.label, gkey, gkind)
+                if match is not None and match.score >= MERGE_AT and match.score > best_score:
+                    best, best_score = group, match.score
+        if best is None:
+            best = {"names": [], "articles": set(), "kinds": defaultdict(int), "outlets": {}}
+            best.update(name=row.name, mentions=0, aliases={})
+            groups.append(best)
+        best["articles"].add(row.article_id)
+        if (key, row.label) not in best["names"]:
+            best["names"].append((key, row.label))
+        best["kinds"][row.label] += row.mentions
+        best["mentions"] += row.mentions
+        outlet = row.outlet or "unknown"
+        labels = best["outlets"].setdefault(outlet, [])
         for d in row.descriptors:
-            if d not in labels:
+            if d.casefold() not in {x.casefold() for x in labels}:
                 labels.append(d)
-    ranked = sorted(groups, key=lambda g: (-len(g["outlets"]), -g["mentions"], g["name"]))[:top]
+        names = best["aliases"].setdefault(outlet, [])
+        if row.name not in names:
+            names.append(row.name)
+    for group in groups:
+        group["label"] = max(group["kinds"], key=lambda k: (group["kinds"][k], k == "person"))
+    actors = [g for g in groups if g["label"] in _ACTORS]
+    ranked = sorted(actors, key=lambda g: (-len(g["outlets"]), -g["mentions"], g["name"]))[:top]
     return [
-        {"name": g["name"], "label": g["label"], "mentions": g["mentions"], "outlets": g["outlets"]}
+        {
+            "name": g["name"],
+            "label": g["label"],
+            "mentions": g["mentions"],
+            "outlets": g["outlets"],
+            "names": g["aliases"],
+        }
         for g in ranked
-        if g["label"] in ("person", "organisation", "group")
     ]
 
 
-def outlet_flows(store: Store) -> list[dict[str, Any]]:
-    """Per (source outlet, taking outlet): article pairs, passages and words reused."""
+def describe(shown: str, names: list[str], descriptors: list[str]) -> str:
+    """What one source calls an actor shown as ``shown``, as one line: its other names, then
+    its descriptors ("as Kata'ib Hezbollah; another Iraqi anti-terror group")."""
+    parts = [f"as {n}" for n in names if n != shown] + list(descriptors)
+    return "; ".join(parts)
+
+
+def label_cell(actor: dict[str, Any], outlet: str) -> str:
+    """One outlet's cell of the label table; empty when the outlet only names the actor as
+    the table does and describes it no further."""
+    return describe(
+        actor["name"], actor.get("names", {}).get(outlet, []), actor["outlets"].get(outlet, [])
+    )
+
+
+def outlet_flows(store: Store, left_out: Counter[str] | None = None) -> list[dict[str, Any]]:
+    """Per (source outlet, taking outlet): article pairs, passages and words reused.
+
+    An edge joins two known, different outlets. Reuse inside one outlet (an article updated
+    in place, a wire story on the wire's own site twice) says nothing about who takes text
+    from whom, and an article without an outlet cannot be placed in the graph; the
+    passages left out for each reason are counted in ``left_out`` ("same outlet",
+    "unknown outlet") when a Counter is given, so a report can say what it does not show.
+    """
     pairs: dict[tuple[str, str], set[tuple[str, str]]] = defaultdict(set)
     counts: dict[tuple[str, str], list[int]] = defaultdict(lambda: [0, 0])
+    skipped: Counter[str] = Counter() if left_out is None else left_out
     for p in store.passages():
-        key = (p.a_outlet or "unknown", p.b_outlet or "unknown")
+        if not p.a_outlet or not p.b_outlet:
+            skipped["unknown outlet"] += 1
+            continue
+        if p.a_outlet == p.b_outlet:
+            skipped["same outlet"] += 1
+            continue
+        key = (p.a_outlet, p.b_outlet)
         pairs[key].add((p.a_id, p.b_id))
         counts[key][0] += 1
         counts[key][1] += len((p.a_text or "").split())

@@ -14,7 +14,6 @@ from typing import Any
 
 import pyarrow as pa
 
-from storytrace.errors import StoreError
 from storytrace.store.base import Connected
 from storytrace.store.rows import DupMember, EntityRow, PassageRow, QuoteRow
 
@@ -189,23 +188,3 @@ class AnalysisStore(Connected):
             EntityRow(r[0], r[1], r[2], r[3], tuple(json.loads(r[4])), r[5])
             for r in self._rows_in(sql, ids)
         ]
-
-    # -- export ------------------------------------------------------------------------
-    def table_rows(self, table: str) -> Iterator[dict[str, Any]]:
-        """Rows of an exportable table, as dicts."""
-        queries = {
-            "articles": "SELECT id, record_id, source, url, outlet, title, published, language,"
-            " authors, stripped, words, text FROM articles ORDER BY published IS NULL, published, id",
-            "passages": "SELECT a_id, b_id, kind, a_start, a_end, b_start, b_end, score FROM passages ORDER BY rowid",
-            "quotes": "SELECT article_id, start, end, text, speaker, speaker_resolved, cue, direct FROM quotes"
-            " ORDER BY article_id, start",
-            "stories": "SELECT s.id AS story_id, s.headline, s.keywords, s.first, s.last, sa.article_id"
-            " FROM stories s JOIN story_articles sa ON sa.story_id = s.id ORDER BY s.id, sa.article_id",
-            "rejections": "SELECT source, reason, at FROM rejections ORDER BY rowid",
-        }
-        if table not in queries:
-            raise StoreError(f"cannot export {table!r} (one of {', '.join(queries)})")
-        cursor = self.conn.execute(queries[table])
-        names = [d[0] for d in cursor.description]
-        for row in cursor:
-            yield dict(zip(names, row, strict=True))

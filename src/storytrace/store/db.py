@@ -16,6 +16,7 @@ from pathlib import Path
 from storytrace.errors import StoreError
 from storytrace.store.analysis import AnalysisStore
 from storytrace.store.articles import ArticleStore
+from storytrace.store.exports import ExportStore
 from storytrace.store.schema import MIGRATIONS, VERSION
 from storytrace.store.stories import StoryStore
 
@@ -30,6 +31,7 @@ _TABLES = frozenset(
         "files",
         "passages",
         "stories",
+        "story_aliases",
         "quotes",
         "dup_groups",
         "aligned_pairs",
@@ -55,12 +57,12 @@ def _statements(script: str) -> Iterator[str]:
         raise StoreError(f"incomplete statement in migration: {pending.strip()[:60]}")
 
 
-class Store(ArticleStore, AnalysisStore, StoryStore):
+class Store(ArticleStore, AnalysisStore, StoryStore, ExportStore):
     """A storytrace database. ``Store.open(path)`` creates or upgrades it.
 
-    The reading and writing methods live in three mixins by subject (``store.articles``,
-    ``store.analysis``, ``store.stories``); this class opens, upgrades and guards the
-    connection they share.
+    The reading and writing methods live in mixins by subject (``store.articles``,
+    ``store.analysis``, ``store.stories``, and ``store.exports`` for ``storytrace export``);
+    this class opens, upgrades and guards the connection they share.
     """
 
     def __init__(self, conn: sqlite3.Connection, path: Path) -> None:

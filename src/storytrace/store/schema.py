@@ -225,5 +225,18 @@ MIGRATIONS: tuple[str, ...] = (
     DROP TABLE IF EXISTS anchored;
     DELETE FROM settings WHERE key = 'banding';
     """,
+    # 11: old story ids. Stories are named after their earliest article, but older stores
+    # named them after a hash of their members, and any rebuild can change which article is
+    # earliest. Replacing the stories records each old id with its earliest member; the id
+    # then leads to whichever story holds that article now (NULL: none does), even after
+    # later rebuilds, since the article is kept and the story looked up again each time.
+    # Rebuilds never clear this table.
+    """
+    CREATE TABLE story_aliases (
+        old_id     TEXT PRIMARY KEY,
+        article_id TEXT NOT NULL,
+        new_id     TEXT
+    );
+    """,
 )
 VERSION = len(MIGRATIONS)

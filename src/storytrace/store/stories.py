@@ -59,7 +59,12 @@ class StoryStore(Connected):
     def replace_story_rows(
         self, stories: Iterable[Mapping[str, Any]], members: Iterable[Mapping[str, Any]]
     ) -> None:
-        """Every story at once, from a run's ``stories`` and ``story_members`` tables."""
+        """Every story at once, from a run's ``stories`` and ``story_members`` tables.
+
+        The ids being replaced are kept as aliases (migration 11), so a link to a story
+        from before the rebuild still finds the story that holds its earliest article.
+        """
+        self._remember_story_ids()
         self.clear_stories()
         self.conn.executemany(
             "INSERT INTO stories (id, headline, keywords, first, last, size, members, outlets)"
@@ -83,6 +88,30 @@ class StoryStore(Connected):
             " VALUES (?, ?, ?, (SELECT rowid FROM articles WHERE id = ?))",
             ((m["story_id"], m["article_id"], m["score"], m["article_id"]) for m in members),
         )
+        self._point_story_aliases()
+
+    def _remember_story_ids(self) -> None:
+        """Record every current story's id with its earliest member, before they go."""
+        self.conn.execute(
+            "INSERT OR REPLACE INTO story_aliases (old_id, article_id, new_id)"
+            " SELECT id, json_extract(members, '$[0]'), NULL FROM stories"
+            " WHERE json_array_length(members) > 0"
+        )
+
+    def _point_story_aliases(self) -> None:
+        """Point each alias at the story now holding its article; drop ids that are live."""
+        self.conn.execute(
+            "UPDATE story_aliases SET new_id ="
+            " (SELECT story_id FROM story_articles WHERE article_id = story_aliases.article_id)"
+        )
+        self.conn.execute("DELETE FROM story_aliases WHERE old_id IN (SELECT id FROM stories)")
+
+    def story_alias(self, story_id: str) -> str | None:
+        """The story an old story id now leads to (whole ids only), or None."""
+        row = self.conn.execute(
+            "SELECT new_id FROM story_aliases WHERE old_id = ?", (story_id,)
+        ).fetchone()
+        return row[0] if row else None
 
     def clear_stories(self) -> None:
         self.conn.execute("DELETE FROM stories")

@@ -21,6 +21,7 @@ apart). The engine's connected components over these links give the final storie
 
 from __future__ import annotations
 
+import math
 import re
 from collections import Counter
 from typing import Any
@@ -63,11 +64,11 @@ def term_counts_of(table: pa.Table, options: StoryOptions) -> dict[str, list[Any
     return {"term": terms, "n": [counts[t] for t in terms]}
 
 
-def vocabulary(counts: pa.Table) -> Vocabulary:
+def vocabulary(counts: pa.Table, prior: int = 0) -> Vocabulary:
     """The summed ``term_counts_of``: what TF-IDF weights come from."""
     df = dict(zip(counts.column("term").to_pylist(), counts.column("n").to_pylist(), strict=True))
     n_docs = df.pop(DOCS_KEY, 0)
-    return Vocabulary(df, n_docs).pruned()
+    return Vocabulary(df, n_docs, prior).pruned()
 
 
 def _lead(text: str) -> str:
@@ -191,6 +192,63 @@ def member_rows(table: pa.Table, _: Any = None) -> pa.Table:
     return table.select(
         ["component", "id", "score", "published", "outlet", "title", "lead", "terms", "weights"]
     )
+
+
+def story_profiles(table: pa.Table, terms: int) -> list[dict[str, Any]]:
+    """Stage over groups of one block story, ordered by id: the story's profile, the
+    ``terms`` heaviest terms of its members' summed vectors, normalised; one row a term.
+    Undated stories are matched against dated ones by these (``undated_links``)."""
+    out: list[dict[str, Any]] = []
+    for group in groups(table, ["story"]):
+        story = group.column("story")[0].as_py()
+        dated = bool(group.column("block")[0].as_py() != UNDATED)
+        total: Counter[str] = Counter()
+        for row_terms, row_weights in zip(
+            group.column("terms").to_pylist(), group.column("weights").to_pylist(), strict=True
+        ):
+            for term, weight in zip(row_terms, row_weights, strict=True):
+                total[term] += weight
+        top = sorted(total.items(), key=lambda kv: (-kv[1], kv[0]))[:terms]
+        norm = math.sqrt(math.fsum(w * w for _, w in top)) or 1.0
+        out += [{"story": story, "dated": dated, "term": t, "weight": w / norm} for t, w in top]
+    return out
+
+
+def dated_profiles(table: pa.Table, _: Any = None) -> pa.Table:
+    return table.filter(table.column("dated"))
+
+
+def undated_profiles(table: pa.Table, _: Any = None) -> pa.Table:
+    return table.filter(pc.invert(table.column("dated")))
+
+
+def rare_profile_terms(table: pa.Table, max_stories: int) -> pa.Table:
+    """Stage: dated profile rows whose term at most ``max_stories`` dated stories share (a
+    term in every story says nothing about which one an undated story belongs to)."""
+    return table.filter(pc.less_equal(table.column("n"), max_stories))
+
+
+def undated_links(table: pa.Table, threshold: float) -> dict[str, list[str]]:
+    """Stage over groups of one undated story, ordered by the dated story: a link to the
+    dated story whose profile is closest (cosine of the profiles over their shared terms),
+    when that reaches ``threshold``; ties go to the smaller story id."""
+    src, dst = [], []
+    for group in groups(table, ["story"]):
+        dots: Counter[str] = Counter()
+        for other, a, b in zip(
+            group.column("other").to_pylist(),
+            group.column("weight").to_pylist(),
+            group.column("other_weight").to_pylist(),
+            strict=True,
+        ):
+            dots[other] += a * b
+        if not dots:
+            continue
+        best = max(sorted(dots), key=dots.__getitem__)
+        if dots[best] >= threshold:
+            src.append(group.column("story")[0].as_py())
+            dst.append(best)
+    return {"src": src, "dst": dst}
 
 
 def block_links(table: pa.Table, _: Any = None) -> dict[str, list[str]]:

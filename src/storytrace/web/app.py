@@ -1,6 +1,6 @@
 """FastAPI app over a read-only store: HTML pages and the same data as JSON under /api/.
 
-Presentation only: every number comes from the store or from ``storytrace.compare``.
+Presentation only: every number comes from the store or from ``storytrace.comparison``.
 Everything shown is escaped (Jinja2 autoescape), a stored url becomes a link only when it is
 http(s), and outlet names are percent-encoded into their links. No request parameter reaches
 a file path except through Starlette's static files, which stay inside ``web/static`` and the
@@ -22,13 +22,15 @@ from urllib.parse import quote
 from fastapi import FastAPI, HTTPException, Query, Request
 from fastapi import Path as FastAPIPath
 from fastapi.exceptions import RequestValidationError
-from fastapi.responses import HTMLResponse, JSONResponse, Response
+from fastapi.responses import HTMLResponse, JSONResponse, RedirectResponse, Response
 from fastapi.staticfiles import StaticFiles
 from fastapi.templating import Jinja2Templates
 from starlette.exceptions import HTTPException as StarletteHTTPException
 
 from storytrace.errors import StorytraceError
 from storytrace.report.safe import safe_url
+from storytrace.report.story import label_cell
+from storytrace.report.words import UNDATED, UNKNOWN_OUTLET, UNTITLED
 from storytrace.store.db import Store
 from storytrace.store.rows import StorySummary
 from storytrace.web import MAX_COMPARE_WORDS
@@ -54,8 +56,18 @@ def outlet_url(name: str) -> str:
     return "/outlet/" + quote(name, safe="")
 
 
+def when(value: str | None, chars: int = 16) -> str:
+    """A stored date cut to ``chars`` characters (16: to the minute), or the word for none;
+    a space instead of ISO's "T", which gives a narrow column a place to wrap."""
+    return value[:chars].replace("T", " ") if value else UNDATED
+
+
 _TEMPLATES.env.filters["outlet_url"] = outlet_url
 _TEMPLATES.env.filters["http_url"] = safe_url  # None unless the url may be a link
+_TEMPLATES.env.globals["label_cell"] = label_cell
+_TEMPLATES.env.filters["when"] = when
+# The words for missing metadata, the same on every page as in the reports and the terminal.
+_TEMPLATES.env.globals.update(UNKNOWN_OUTLET=UNKNOWN_OUTLET, UNDATED=UNDATED, UNTITLED=UNTITLED)
 
 
 class _Stores:
@@ -169,12 +181,12 @@ def _story_parts(view: dict[str, Any], page: int) -> dict[str, Any]:
     """
     lanes: dict[str, dict[str, Any]] = {}
     for row in view["timeline"]:
-        lane = lanes.setdefault(row["outlet"] or "unknown", {"rows": [], "more": 0})
+        lane = lanes.setdefault(row["outlet"] or UNKNOWN_OUTLET, {"rows": [], "more": 0})
         if len(lane["rows"]) < LANE_DOTS:
             lane["rows"].append(row)
         else:
             lane["more"] += 1
-    first = (view["first"]["outlet"] or "unknown") if view["first"] else None
+    first = (view["first"]["outlet"] or UNKNOWN_OUTLET) if view["first"] else None
     start = (page - 1) * STORY_PAGE_SIZE
     return {
         "lanes": lanes,
@@ -211,7 +223,7 @@ def _compare(store: Store, a: str, b: str, max_words: int) -> Any:
     The stored word counts are checked before any text is loaded, so a huge article costs
     two index lookups, not a comparison.
     """
-    from storytrace.compare import compare
+    from storytrace.comparison import compare
 
     try:
         words = [(article_id, store.article_words(article_id)) for article_id in (a, b)]
@@ -326,17 +338,25 @@ def create_app(db: str | Path, max_compare_words: int = MAX_COMPARE_WORDS) -> Fa
         return _stories_json(*_story_page(stores.get(), q, outlet, since, until, sort, page))
 
     @app.get("/api/stories/{story_id}", response_model=dict[str, Any])
-    def api_story(story_id: PathText) -> JSONResponse:
-        """One story: timeline, outlets, reused passages, quotes by speaker."""
-        return _json(story_of(story_id))
+    def api_story(request: Request, story_id: PathText) -> Response:
+        """One story: timeline, outlets, reused passages, quotes by speaker. An id the
+        store replaced answers 308 with the story that holds its earliest article."""
+        view = story_of(story_id, request)
+        return view if isinstance(view, Response) else _json(view)
 
-    def story_of(story_id: str) -> dict[str, Any]:
+    def story_of(story_id: str, request: Request) -> dict[str, Any] | Response:
+        """The story's view, or a permanent redirect when ``story_id`` is an old one."""
         from storytrace.report.story import story_view
 
         try:
             return cache.get(("story", story_id), lambda: story_view(stores.get(), story_id))
         except StorytraceError as exc:
-            raise HTTPException(404, str(exc)) from exc
+            moved = stores.get().story_alias(story_id)
+            if moved is None:
+                raise HTTPException(404, str(exc)) from exc
+            path = request.url.path.rsplit("/", 1)[0] + "/" + quote(moved, safe="")
+            query = f"?{request.url.query}" if request.url.query else ""
+            return RedirectResponse(path + query, status_code=308)
 
     @app.get("/api/articles/{article_id}")
     def api_article(article_id: PathText) -> dict[str, Any]:
@@ -385,17 +405,23 @@ def create_app(db: str | Path, max_compare_words: int = MAX_COMPARE_WORDS) -> Fa
         )
 
     @app.get("/story/{story_id}", response_class=HTMLResponse)
-    def story_page(story_id: PathText, page: Page = 1):
-        view = story_of(story_id)
+    def story_page(request: Request, story_id: PathText, page: Page = 1):
+        view = story_of(story_id, request)
+        if isinstance(view, Response):
+            return view
         pages = max(1, -(-len(view["timeline"]) // STORY_PAGE_SIZE))
         if page > pages:
             raise HTTPException(404, f"no page {page}: this story has {pages}")
         template = _TEMPLATES.get_template("story.html")
-        html = cache.get(
-            ("story page", story_id, page),
-            lambda: template.render({**_story_parts(view, page), "view": view, "pages": pages}),
-        )
-        return HTMLResponse(html)
+
+        def render() -> str:
+            from storytrace.report.story_html import speakers_html
+
+            parts = _story_parts(view, page)
+            speakers = speakers_html(view["speakers"])
+            return template.render({**parts, "view": view, "pages": pages, "speakers": speakers})
+
+        return HTMLResponse(cache.get(("story page", story_id, page), render))
 
     @app.get("/article/{article_id}", response_class=HTMLResponse)
     def article_page(request: Request, article_id: PathText):
@@ -405,19 +431,11 @@ def create_app(db: str | Path, max_compare_words: int = MAX_COMPARE_WORDS) -> Fa
 
     @app.get("/compare", response_class=HTMLResponse)
     def compare_page(request: Request, a: Text, b: Text):
-        from storytrace.report.html import mark_text
+        from storytrace.report.html import body
 
         result = _compare(stores.get(), a, b, max_compare_words)
-        spans_a = [(*p.a, p.kind, f"p-{n}") for n, p in enumerate(result.passages)]
-        spans_b = [(*p.b, p.kind, f"p-{n}") for n, p in enumerate(result.passages)]
         return _TEMPLATES.TemplateResponse(
-            request,
-            "compare.html",
-            {
-                "c": result,
-                "text_a": mark_text(result.a.text, spans_a),
-                "text_b": mark_text(result.b.text, spans_b),
-            },
+            request, "compare.html", {"c": result, "body": body(result)}
         )
 
     @app.get("/outlet/{name:path}", response_class=HTMLResponse)

@@ -2,9 +2,11 @@
 
 The server works out every coordinate so the page needs no JavaScript library and no build
 step; the template only writes the numbers and the (escaped) outlet names into SVG.
-Outlets sit on a circle in the order given (the story's first publisher first, at the top);
-an edge runs from the outlet whose text was taken to the outlet that took it, thicker for
-more passages, and bent so that A→B and B→A stay apart.
+Outlets joined by reuse sit on a circle in the order given (the story's first publisher
+first, at the top); an edge runs from the outlet whose text was taken to the outlet that
+took it, thicker for more passages, and bent so that A→B and B→A stay apart. Outlets that
+share no reused text with any other are set apart in rows below a dashed line with a label
+saying so: on the circle they looked like a drawing error.
 """
 
 from __future__ import annotations
@@ -14,9 +16,15 @@ from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any
 
+from storytrace.report.words import UNKNOWN_OUTLET
+
 WIDTH = 720
 NODE_R = 9  # node radius, px
 _LABEL_GAP = 14  # from a node's centre to its label
+APART_COLUMNS = 3  # outlets set apart, per row
+APART_ROW = 26  # px between rows of them
+APART_LABEL = "no reused text with any other outlet here"
+LABEL_CHARS = 30  # a longer name is cut in the drawing (its tooltip and the tables have it whole)
 
 
 @dataclass(frozen=True)
@@ -28,6 +36,14 @@ class Node:
     label_y: float
     anchor: str  # SVG text-anchor, so labels on the left grow leftwards, away from the circle
     first: bool
+    apart: bool = False  # shares no reused text with the other outlets drawn
+
+    @property
+    def label(self) -> str:
+        """The name as drawn: cut short so it stays inside the drawing."""
+        if len(self.name) <= LABEL_CHARS:
+            return self.name
+        return self.name[: LABEL_CHARS - 1].rstrip() + "…"
 
 
 @dataclass(frozen=True)
@@ -46,6 +62,13 @@ class Graph:
     height: int
     nodes: tuple[Node, ...]
     edges: tuple[Edge, ...]
+    apart_y: float | None = None  # where the line above the outlets set apart runs
+    apart_label: str = APART_LABEL
+
+    @property
+    def apart(self) -> int:
+        """How many outlets are set apart below the line."""
+        return sum(n.apart for n in self.nodes)
 
 
 @dataclass(frozen=True)
@@ -63,7 +86,7 @@ def story_flows(passages: Iterable[Mapping[str, Any]]) -> list[Flow]:
     counts: dict[tuple[str, str], int] = {}
     pairs: dict[tuple[str, str], set[tuple[str, str]]] = {}
     for p in passages:
-        key = (p["from_outlet"] or "unknown", p["to_outlet"] or "unknown")
+        key = (p["from_outlet"] or UNKNOWN_OUTLET, p["to_outlet"] or UNKNOWN_OUTLET)
         if key[0] == key[1]:
             continue
         counts[key] = counts.get(key, 0) + 1
@@ -117,19 +140,54 @@ def _towards(x: float, y: float, tx: float, ty: float, step: float) -> tuple[flo
     return x + (tx - x) * step / d, y + (ty - y) * step / d
 
 
+def _apart(names: Sequence[str], top: float, first: str | None) -> list[Node]:
+    """Outlets without reuse, in rows of ``APART_COLUMNS`` below ``top``, labels to the right."""
+    step = WIDTH / APART_COLUMNS
+    nodes = []
+    for i, name in enumerate(names):
+        x = 16 + NODE_R + step * (i % APART_COLUMNS)
+        y = top + 28 + APART_ROW * (i // APART_COLUMNS)
+        label_x = round(x + _LABEL_GAP, 1)
+        nodes.append(
+            Node(
+                name,
+                round(x, 1),
+                round(y, 1),
+                label_x,
+                round(y + 4, 1),
+                "start",
+                name == first,
+                True,
+            )
+        )
+    return nodes
+
+
 def reuse_graph(outlets: Sequence[str], flows: Iterable[Flow], first: str | None = None) -> Graph:
-    """One node per outlet in ``outlets`` (order kept), one edge per flow between two of them."""
+    """One node per outlet in ``outlets`` (order kept), one edge per flow between two of them.
+
+    When some outlets take part in reuse and some do not, the others are set apart below.
+    """
     names = list(dict.fromkeys(outlets))
-    radius = 60 + 14 * len(names) if len(names) > 1 else 0
+    known = set(names)
+    kept = [f for f in flows if f.source in known and f.taker in known and f.source != f.taker]
+    linked = {f.source for f in kept} | {f.taker for f in kept}
+    ring = [n for n in names if n in linked] or names  # no reuse at all: nothing to set apart
+    loose = [n for n in names if n not in ring]
+    radius = 60 + 14 * len(ring) if len(ring) > 1 else 0
     radius = min(radius, 230)
     height = int(2 * radius + 80)
     cx, cy = WIDTH / 2, height / 2
     nodes = [
         _node(n, x, y, cx, cy, n == first)
-        for n, (x, y) in zip(names, _place(len(names), radius, cx, cy), strict=True)
+        for n, (x, y) in zip(ring, _place(len(ring), radius, cx, cy), strict=True)
     ]
+    apart_y = None
+    if loose:
+        apart_y = float(height)
+        nodes += _apart(loose, apart_y, first)
+        height += 28 + APART_ROW * ((len(loose) - 1) // APART_COLUMNS) + 20
     at = {n.name: n for n in nodes}
-    kept = [f for f in flows if f.source in at and f.taker in at and f.source != f.taker]
     most = max((f.passages for f in kept), default=1)
     edges = [
         Edge(
@@ -142,4 +200,4 @@ def reuse_graph(outlets: Sequence[str], flows: Iterable[Flow], first: str | None
         )
         for f in sorted(kept, key=lambda f: f.passages)  # heaviest drawn last, on top
     ]
-    return Graph(WIDTH, height, tuple(nodes), tuple(edges))
+    return Graph(WIDTH, height, tuple(nodes), tuple(edges), apart_y)

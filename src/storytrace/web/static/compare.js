@@ -1,5 +1,6 @@
 // The side-by-side page: hovering a passage lights up its counterpart, clicking one scrolls
-// the other column there. Served as a file so the page needs no inline script.
+// the page to it. A file, so the served page needs no inline script; the static report
+// (storytrace compare --html) carries this same code inline, allowed by its hash.
 document.querySelectorAll('mark[data-p]').forEach(function (m) {
   var p = m.dataset.p;
   function all() { return document.querySelectorAll('mark[data-p="' + p + '"]'); }

@@ -19,6 +19,7 @@ from storytrace.align import AlignOptions, align
 from storytrace.errors import InputError
 from storytrace.ingest.limits import DEFAULT_LIMITS, Limits
 from storytrace.model import Article, Entity, Passage, Quote
+from storytrace.nlp.aliases import AliasMatch
 from storytrace.similarity import (
     Similarity,
     combine,
@@ -30,7 +31,7 @@ from storytrace.similarity import (
 )
 from storytrace.text.segmented import Segmented, segment
 
-SCHEMA_VERSION = 1
+SCHEMA_VERSION = 2  # 2: weight-0 evidence moved out of similarity.drivers into .evidence
 
 
 @dataclass(frozen=True, slots=True, kw_only=True)
@@ -80,29 +81,38 @@ class VectorCache:
 
 @dataclass(frozen=True, slots=True)
 class EntitySide:
+    """One article's entity: its fullest name, other names it uses, what it calls it."""
+
     name: str
     label: str
     mentions: int
     descriptors: tuple[str, ...]
+    aliases: tuple[str, ...] = ()
 
     def to_dict(self) -> dict[str, object]:
         return {
             "name": self.name,
             "label": self.label,
             "mentions": self.mentions,
+            "aliases": list(self.aliases),
             "descriptors": list(self.descriptors),
         }
 
 
 @dataclass(frozen=True, slots=True)
 class EntityComparison:
-    """Entities named by both articles (each side's name and labels), and by one only."""
+    """Entities named by both articles (each side's name and labels), and by one only.
+
+    ``matches[n]`` says why ``shared[n]`` was taken for one entity and how sure that is.
+    """
 
     shared: tuple[tuple[EntitySide, EntitySide], ...]
     only_a: tuple[EntitySide, ...]
     only_b: tuple[EntitySide, ...]
+    matches: tuple[AliasMatch, ...] = ()
 
     def to_dict(self) -> dict[str, object]:
+        matches = self.matches or (None,) * len(self.shared)
         return {
             "shared": [
                 {
@@ -110,8 +120,9 @@ class EntityComparison:
                     "label": x.label,
                     "a": x.to_dict(),
                     "b": y.to_dict(),
+                    "match": m.to_dict() if m is not None else None,
                 }
-                for x, y in self.shared
+                for (x, y), m in zip(self.shared, matches, strict=True)
             ],
             "only_a": [e.to_dict() for e in self.only_a],
             "only_b": [e.to_dict() for e in self.only_b],
@@ -247,42 +258,39 @@ def _body_vector(seg: Segmented, cache: VectorCache, size: int) -> np.ndarray:
 
 
 def _sides(entities: list[Entity]) -> dict[int, EntitySide]:
+    from storytrace.nlp.entities import names_of
+
     return {
-        n: EntitySide(e.name, e.label, len(e.mentions), e.descriptors)
+        n: EntitySide(e.name, e.label, len(e.mentions), e.descriptors, names_of(e)[1:])
         for n, e in enumerate(entities)
     }
 
 
 def compare_entities(a: list[Entity], b: list[Entity]) -> EntityComparison:
-    """Pair each named entity of A with the entity of B that names the same thing."""
-    from storytrace.nlp.entities import NAMED, name_key, same_entity
+    """Pair each named entity of A with the entity of B that names the same thing.
+
+    Pairs come from ``aliases.match_entities`` over every name each side uses (surest
+    pair first, each entity once): "Kata'ib Hezbollah" meets "the Hezbollah Brigades",
+    "PMU" meets "Popular Mobilization Units".
+    """
+    from storytrace.nlp.aliases import match_entities
+    from storytrace.nlp.entities import NAMED, name_key, names_of
 
     na = [e for e in a if e.label in NAMED]
     nb = [e for e in b if e.label in NAMED]
     side_a, side_b = _sides(na), _sides(nb)
-    shared, used_b = [], set()
-    only_a = []
-    for i, x in enumerate(na):
-        kx = name_key(x.name)
-        match = next(
-            (
-                j
-                for j, y in enumerate(nb)
-                if j not in used_b
-                and (
-                    same_entity(kx, name_key(y.name), x.label, y.label)
-                    or same_entity(name_key(y.name), kx, y.label, x.label)
-                )
-            ),
-            None,
-        )
-        if match is None:
-            only_a.append(side_a[i])
-        else:
-            used_b.add(match)
-            shared.append((side_a[i], side_b[match]))
-    only_b = [side_b[j] for j in range(len(nb)) if j not in used_b]
-    return EntityComparison(tuple(shared), tuple(only_a), tuple(only_b))
+    pairs = match_entities(
+        [[(name_key(n), e.label) for n in names_of(e)] for e in na],
+        [[(name_key(n), e.label) for n in names_of(e)] for e in nb],
+    )
+    used_a = {i for i, _, _ in pairs}
+    used_b = {j for _, j, _ in pairs}
+    return EntityComparison(
+        tuple((side_a[i], side_b[j]) for i, j, _ in pairs),
+        tuple(side_a[i] for i in range(len(na)) if i not in used_a),
+        tuple(side_b[j] for j in range(len(nb)) if j not in used_b),
+        tuple(m for _, _, m in pairs),
+    )
 
 
 @dataclass(frozen=True, slots=True)
