@@ -55,17 +55,17 @@ MODEL_CACHE = CACHE / "models"
 # module attribute catches every call.
 PHASES = (
     ("storytrace.ingest", "load_article", "read"),
-    ("storytrace.compare", "segment", "segment"),
+    ("storytrace.comparison", "segment", "segment"),
     ("storytrace.nlp.pipeline", "get_nlp", "spacy_load"),
     ("storytrace.nlp.pipeline", "parse", "spacy_parse"),
     ("storytrace.nlp.entities", "entities_from_doc", "entities_quotes"),
     ("storytrace.nlp.descriptors", "descriptors_for", "entities_quotes"),
     ("storytrace.nlp.quotes", "quotes_from_doc", "entities_quotes"),
-    ("storytrace.compare", "match_quotes", "entities_quotes"),
-    ("storytrace.compare", "compare_entities", "entities_quotes"),
+    ("storytrace.comparison", "match_quotes", "entities_quotes"),
+    ("storytrace.comparison", "compare_entities", "entities_quotes"),
     ("storytrace.embed", "get_encoder", "model_load"),
     ("storytrace.embed", "encode_with_tokens", "embed"),
-    ("storytrace.compare", "align", "align"),
+    ("storytrace.comparison", "align", "align"),
 )
 
 
@@ -241,7 +241,7 @@ def child_warm(a: str, b: str, long_a: str, long_b: str, runs: int, out: Path) -
     """Model loads, then every case ``runs`` times in this one process."""
     phases = Phases()
     phases.install()
-    from storytrace.compare import CompareOptions, compare
+    from storytrace.comparison import CompareOptions, compare
     from storytrace.embed import get_encoder
     from storytrace.ingest import load_article
     from storytrace.nlp.pipeline import get_nlp

@@ -87,7 +87,7 @@ def test_compare_path_imports_no_torch(tmp_path):
     """A whole compare (spaCy included) in a fresh process leaves torch unimported."""
     script = (
         "import sys, json\n"
-        "from storytrace.compare import compare\n"
+        "from storytrace.comparison import compare\n"
         "from storytrace.embed import get_encoder\n"
         f"r = compare({str(tmp_path / 'a.txt')!r}, {str(tmp_path / 'b.txt')!r})\n"
         "heavy = [m for m in ('torch', 'sentence_transformers', 'transformers') if m in sys.modules]\n"
