@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import json
 import sys
+import time
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from pathlib import Path
@@ -18,6 +19,7 @@ from rich.console import Console
 
 from storytrace.commands.help import HelpCommand, HelpGroup
 from storytrace.errors import ConfigError
+from storytrace.report import words
 
 if TYPE_CHECKING:
     from storytrace.ingest.metadata import Metadata
@@ -271,11 +273,50 @@ def open_store(db: Path, create: bool = False):
 def step_lines(label: str) -> Iterator[Callable[[str, str], None]]:
     """Report an engine's steps: a status line on a terminal, plain lines otherwise.
 
-    A job of many steps has no total known in advance, so each step says what it did
-    ("dedup/verify: 1,204 rows") as it finishes, rather than a bar that jumps.
+    A job of many steps has no total known in advance, so a terminal shows each step as it
+    finishes ("dedup/verify: 1,204 rows") rather than a bar that jumps. Off a terminal (a
+    log, CI, a pipe) one line per job says how many steps it took and how long, with a line
+    for the step in hand when PLAIN_EVERY_S pass without one, so a log neither floods with
+    thirty internal step names nor goes quiet for minutes.
     """
     if err.is_terminal:
         with err.status(f"{label}…") as status:
             yield lambda step, message: status.update(f"{label}: {step} ({message})")
-    else:
-        yield lambda step, message: err.print(f"  {step}: {message}", markup=False)
+        return
+    now = time.monotonic()
+    # "store/..." steps read the store for the job that follows: counted with that job
+    state: dict[str, Any] = {"job": None, "steps": 0, "began": now, "ended": now, "said": now}
+    state.update(last=now, pending=0)
+
+    def close_job() -> None:
+        if state["job"] is not None:
+            seconds = state["ended"] - state["began"]
+            steps = words.count(state["steps"], "step")
+            err.print(f"  {state['job']}: done ({steps}, {seconds:.1f} s)", markup=False)
+            state["said"] = time.monotonic()
+
+    def report(step: str, message: str) -> None:
+        now = time.monotonic()
+        job = step.split("/", 1)[0]
+        if job == "store":
+            if state["pending"] == 0:
+                state["store_began"] = state["last"]
+            state["pending"] += 1
+        else:
+            if job != state["job"]:
+                close_job()
+                began = (
+                    state.pop("store_began", state["last"]) if state["pending"] else state["last"]
+                )
+                state.update(job=job, steps=0, began=began)
+            state["steps"] += 1 + state["pending"]
+            state.update(pending=0, ended=now)
+        state["last"] = now
+        if now - state["said"] >= PLAIN_EVERY_S:
+            err.print(f"  {step}: {message}", markup=False)
+            state["said"] = now
+
+    try:
+        yield report
+    finally:
+        close_job()
