@@ -1,6 +1,7 @@
 """The same corpus through the local engine, Spark on local[2] and a standalone cluster.
 
     python benchmarks/spark.py --articles 100000 [--keep DIR] [--skip-cluster]
+    python benchmarks/spark.py --runs cluster-2,cluster-1 --against OLD/local   # rerun some
 
 A generated corpus (``corpusgen``: planted stories, copies and outlets) is written as 16
 JSONL files, so both engines can read in parallel. Each run is ``storytrace run`` without
@@ -177,24 +178,44 @@ def main() -> None:
     parser.add_argument("--articles", type=int, default=100_000)
     parser.add_argument("--keep", help="keep the generated corpus in DIR")
     parser.add_argument("--skip-cluster", action="store_true")
+    parser.add_argument(
+        "--runs",
+        default="local,spark,cluster-2,cluster-1",
+        help="which runs, comma-separated (a rerun of some on a quieter machine)",
+    )
+    parser.add_argument(
+        "--against",
+        type=Path,
+        help="a finished local run's --out to compare with, when --runs leaves out local",
+    )
     args = parser.parse_args()
+    wanted = set(args.runs.split(","))
+    if args.skip_cluster:
+        wanted -= {"cluster-2", "cluster-1"}
     from storytrace.engine.cluster import StandaloneCluster
 
     work = Path(tempfile.mkdtemp(prefix="st-spark-"))
     inputs = write_inputs(Path(args.keep or work / "corpus") / str(args.articles), args.articles)
     runs: dict[str, dict] = {}
-    runs["local"] = one_run("local", work / "local", inputs)
-    print("local", runs["local"], flush=True)
-    runs["spark"] = one_run("spark", work / "spark", inputs, "local[2]")
-    runs["spark"]["same_tables_as_local"] = same_tables(work / "local", work / "spark")
-    print("spark", runs["spark"], flush=True)
-    if not args.skip_cluster:
-        for workers in (2, 1):
+    local = work / "local"
+    if "local" in wanted:
+        runs["local"] = one_run("local", local, inputs)
+        print("local", runs["local"], flush=True)
+    elif args.against is None:
+        raise SystemExit("--runs without local needs --against LOCAL_OUT")
+    else:
+        local = args.against
+    if "spark" in wanted:
+        runs["spark"] = one_run("spark", work / "spark", inputs, "local[2]")
+        runs["spark"]["same_tables_as_local"] = same_tables(local, work / "spark")
+        print("spark", runs["spark"], flush=True)
+    for workers in (2, 1):
+        if f"cluster-{workers}" in wanted:
             with StandaloneCluster(workers=workers, cores=1, memory="3g") as cluster:
                 daemons = [p.pid for p in cluster.processes]
                 name = f"cluster-{workers}"
                 runs[name] = one_run("spark", work / name, inputs, cluster.url, daemons)
-            runs[name]["same_tables_as_local"] = same_tables(work / "local", work / name)
+            runs[name]["same_tables_as_local"] = same_tables(local, work / name)
             print(name, runs[name], flush=True)
     cores = {"local": 2, "spark": 2, "cluster-2": 2, "cluster-1": 1}
     for name, result in runs.items():
@@ -204,13 +225,16 @@ def main() -> None:
             for job, seconds in result["jobs"].items()
             if seconds
         }
-    if "spark" in runs:
+    if "spark" in runs and "local" in runs:
         runs["spark_over_local"] = round(runs["spark"]["wall_s"] / runs["local"]["wall_s"], 2)
     if "cluster-1" in runs and "cluster-2" in runs:
         runs["two_workers_speed_up"] = round(
             runs["cluster-1"]["wall_s"] / runs["cluster-2"]["wall_s"], 2
         )
-    write_result("spark", runs, f"python benchmarks/spark.py --articles {args.articles}")
+    command = (
+        f"python benchmarks/spark.py --articles {args.articles} --runs {','.join(sorted(wanted))}"
+    )
+    write_result("spark", runs, command)
 
 
 if __name__ == "__main__":
