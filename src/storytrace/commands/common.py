@@ -316,7 +316,5 @@ def step_lines(label: str) -> Iterator[Callable[[str, str], None]]:
             err.print(f"  {step}: {message}", markup=False)
             state["said"] = now
 
-    try:
-        yield report
-    finally:
-        close_job()
+    yield report  # a job cut short by an error is not reported as done
+    close_job()
