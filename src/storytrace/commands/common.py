@@ -209,8 +209,6 @@ def _progress_lines(label: str, total: int) -> Iterator[Callable[[int], None]]:
     A bar drawn where nothing redraws it comes out as blank lines, and a line per item
     would bury the summary, so a short job prints one line and a long one a few.
     """
-    import time
-
     start = last = time.monotonic()
     done = 0
 
