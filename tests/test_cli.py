@@ -386,3 +386,14 @@ def test_compare_takes_metadata_per_side(tmp_path):
         None,
     )
     assert (data["b"]["outlet"], data["b"]["published"]) == ("Island Radio", "2026-02-07")
+
+
+def test_stories_list_keeps_keywords_whole_at_80_columns(cli, sample_db):
+    listed = cli("stories", "--db", sample_db, "--json").json()
+    shown = cli("stories", "--db", sample_db, columns=80)
+    assert shown.code == 0, shown.err
+    assert max(len(line) for line in shown.out.splitlines()) <= 80
+    cells = " ".join(part.strip() for line in shown.out.splitlines() for part in line.split("│"))
+    for story in listed:
+        for keyword in story["keywords"][:3]:
+            assert keyword in cells.split() or f"{keyword}," in cells.split(), keyword

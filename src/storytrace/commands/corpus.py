@@ -289,25 +289,21 @@ def stories(
         print_json([s.to_dict() for s in listed])
         return
     from rich.table import Table
+    from rich.text import Text
 
     table = Table(title=words.count(len(listed), "story"), expand=True)
     table.add_column("id", no_wrap=True)
     table.add_column("articles", justify="right")
     table.add_column("dates", no_wrap=True)
-    table.add_column("headline", ratio=3)
-    table.add_column("keywords", ratio=1, overflow="fold")
+    table.add_column("headline · keywords", ratio=1)  # keywords under it: whole words at 80 columns
     table.add_column("outlets", justify="right")
     for s in listed:
         first, last = words.date(s.first, 10), words.date(s.last, 10)
         dates = first if first == last else f"{first}\n→ {last}"
-        table.add_row(
-            s.id,
-            str(len(s.article_ids)),
-            dates,
-            words.title(s.headline),
-            ", ".join(s.keywords[:3]),
-            str(len(s.outlets)),
-        )
+        headline = Text(words.title(s.headline))
+        if s.keywords:
+            headline.append("\n" + ", ".join(s.keywords[:3]), style="dim")
+        table.add_row(s.id, str(len(s.article_ids)), dates, headline, str(len(s.outlets)))
     out.print(table)
 
 
