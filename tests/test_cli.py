@@ -275,10 +275,17 @@ def test_analyse_summary_tells_new_from_stored(cli, tmp_path):
     assert new_first.group(1) == new_first.group(2) != "0"
     assert new_again.group(1) == "0" and new_again.group(2) == new_first.group(2)
     assert "" not in first.err.splitlines()  # no blank lines where a bar would be
-    # off a terminal: one line per job, with its steps and time, not thirty step names
-    jobs = re.findall(r"^  (\w+): done \((\d+) steps?, [\d.]+ s\)$", first.err, re.M)
-    assert [job for job, _ in jobs] == ["dedup", "reuse", "stories"], first.err
-    assert all(int(n) > 1 for _, n in jobs)
+    # off a terminal: one line per job, with its place among the jobs known before the
+    # first starts, its steps and time, not thirty step names
+    jobs = re.findall(
+        r"^  (\w+), job (\d) of (\d): done \((\d+) steps?, [\d.]+ s\)$", first.err, re.M
+    )
+    assert [(job, n, of) for job, n, of, _ in jobs] == [
+        ("dedup", "1", "3"),
+        ("reuse", "2", "3"),
+        ("stories", "3", "3"),
+    ], first.err
+    assert all(int(steps) > 1 for *_, steps in jobs)
     assert "stories/profiles" not in first.err and "store:" not in first.err
 
 

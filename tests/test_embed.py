@@ -83,34 +83,42 @@ def test_empty_input_needs_no_model():
 
 
 @pytest.mark.slow
-def test_compare_path_imports_no_torch(tmp_path):
-    """A whole compare (spaCy included) in a fresh process leaves torch unimported."""
-    script = (
-        "import sys, json\n"
-        "from storytrace.comparison import compare\n"
-        "from storytrace.embed import get_encoder\n"
-        f"r = compare({str(tmp_path / 'a.txt')!r}, {str(tmp_path / 'b.txt')!r})\n"
-        "heavy = [m for m in ('torch', 'sentence_transformers', 'transformers') if m in sys.modules]\n"
-        "print(json.dumps({'backend': get_encoder().backend, 'heavy': heavy,"
-        " 'passages': len(r.passages)}))\n"
-    )
+def _compare_in_fresh_process(tmp_path, backend: str, report: str) -> dict:
+    """Run compare on two short texts in a new interpreter; ``report`` is the dict printed."""
     text = (
         "The harbour wall at Kessmouth collapsed into the sea late on Friday, the harbour "
         "master said. Nobody was hurt, but three fishing boats sank in the outer basin."
     )
     (tmp_path / "a.txt").write_text(text)
     (tmp_path / "b.txt").write_text(text.replace("Friday", "Saturday") + " Repairs begin soon.")
-    embed.get_encoder("onnx")  # the conversion (which uses torch) happens here, not below
-    env = {**os.environ, "STORYTRACE_EMBED_BACKEND": "auto", "STORYTRACE_DEVICE": "cpu"}
+    script = (
+        "import sys, json\n"
+        "from storytrace.comparison import compare\n"
+        "from storytrace.embed import get_encoder\n"
+        f"r = compare({str(tmp_path / 'a.txt')!r}, {str(tmp_path / 'b.txt')!r})\n"
+        f"print(json.dumps({report}))\n"
+    )
+    env = {**os.environ, "STORYTRACE_EMBED_BACKEND": backend, "STORYTRACE_DEVICE": "cpu"}
     proc = subprocess.run(
         [sys.executable, "-c", script], capture_output=True, text=True, env=env, check=False
     )
     assert proc.returncode == 0, proc.stderr
-    report = json.loads(proc.stdout)
+    assert "warning" not in proc.stderr
+    return json.loads(proc.stdout)
+
+
+def test_compare_path_imports_no_torch(tmp_path):
+    """A whole compare (spaCy included) in a fresh process leaves torch unimported."""
+    embed.get_encoder("onnx")  # the conversion (which uses torch) happens here, not below
+    report = _compare_in_fresh_process(
+        tmp_path,
+        "auto",
+        "{'backend': get_encoder().backend, 'passages': len(r.passages), 'heavy': [m for m in"
+        " ('torch', 'sentence_transformers', 'transformers') if m in sys.modules]}",
+    )
     assert report["backend"] == "onnx"
     assert report["heavy"] == []
     assert report["passages"] >= 1
-    assert "warning" not in proc.stderr
 
 
 def test_cache_dir_follows_env(monkeypatch, tmp_path):
@@ -270,3 +278,27 @@ def test_spacy_import_leaves_torch_importable():
     )
     assert proc.returncode == 0, proc.stderr
     assert proc.stdout.strip() == "3"
+
+
+def test_torch_backend_loads_while_spacy_loads_in_the_parse_thread(tmp_path):
+    """compare loads spaCy (torch masked) in its parse thread while the main thread loads
+    sentence-transformers; the shared lock keeps transformers from seeing torch missing."""
+    report = _compare_in_fresh_process(
+        tmp_path, "torch", "{'backend': get_encoder().backend, 'passages': len(r.passages)}"
+    )
+    assert report["backend"] == "torch"
+    assert report["passages"] >= 1
+
+
+def test_batches_keep_short_texts_apart_from_long_ones():
+    from storytrace.embed_onnx import TOKEN_BUDGET, length_batches
+
+    lengths = sorted([12] * 25 + [20] * 10 + [256] * 40)
+    batches = list(length_batches(lengths, 64))
+    assert [k for b in batches for k in b] == list(range(len(lengths)))  # each text once, in order
+    for batch in batches:
+        members = [lengths[k] for k in batch]
+        assert len(members) <= 64
+        assert len(members) * max(members) <= TOKEN_BUDGET
+        assert max(members) <= 1.25 * min(members) + 8  # no sentence padded to a chunk's width
+    assert len(batches) <= 6

@@ -229,3 +229,35 @@ def test_headline_kept_when_title_comes_from_the_page_title_alone():
     assert parse_html(page, source="kessmouthcourier.example/ferry.html").title == (
         "Ferry halted after hull crack"
     )
+
+
+def test_authors_and_section_come_from_the_page_declarations():
+    """JSON-LD authors (a list of Persons) and the declared section, with no trafilatura
+    metadata pass: the section label above the headline leaves the text."""
+    from storytrace.ingest.html import parse_html
+
+    ld = {
+        "@type": "NewsArticle",
+        "headline": "Ferry halted after hull crack",
+        "author": [{"@type": "Person", "name": "Ines  Marlow"}, {"name": "Rafe Tolland"}],
+        "articleSection": "Island",
+    }
+    page = _page(
+        f'<script type="application/ld+json">{json.dumps(ld)}</script>',
+        f"<article><p>Island</p><h1>Ferry halted after hull crack</h1>{_BODY}</article>",
+    )
+    article = parse_html(page)
+    assert article.authors == ("Ines Marlow", "Rafe Tolland")
+    assert article.title == "Ferry halted after hull crack"
+    assert not article.text.startswith("Island")
+
+
+def test_html_comments_are_not_article_text():
+    from storytrace.ingest.html import parse_html
+
+    page = _page(
+        "<title>Ferry halted after hull crack</title>",
+        f"<article><!-- AD SLOT begin --><h1>Ferry halted after hull crack</h1>{_BODY}"
+        "<!-- AD SLOT end --></article>",
+    )
+    assert "AD SLOT" not in parse_html(page).text

@@ -10,12 +10,13 @@ from __future__ import annotations
 
 import re
 from collections.abc import Sequence
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
 from pathlib import Path
 
 import numpy as np
 
-from storytrace.align import AlignOptions, align
+from storytrace.align import AlignOptions, align, align_lexical
 from storytrace.errors import InputError
 from storytrace.ingest.limits import DEFAULT_LIMITS, Limits
 from storytrace.model import Article, Entity, Passage, Quote
@@ -235,12 +236,22 @@ def _article_dict(article: Article) -> dict[str, object]:
     }
 
 
+MAX_BODY_CHUNKS = 6  # a long article's body vector is the mean over this many chunks
+
+
 def _chunks(seg: Segmented, size: int) -> list[str]:
+    """The body in chunks of ``size`` words; a long body by at most MAX_BODY_CHUNKS of them.
+
+    The chunks of a long article are spread evenly over it: their mean is a sample of the
+    whole body's, and embedding every chunk of two 5,000-word articles cost more than all
+    their sentences together.
+    """
     tokens = seg.tokens
-    return [
-        seg.text[tokens[i].start : tokens[min(i + size, len(tokens)) - 1].end]
-        for i in range(0, len(tokens), size)
-    ]
+    starts = list(range(0, len(tokens), size))
+    if len(starts) > MAX_BODY_CHUNKS:
+        step = len(starts) / MAX_BODY_CHUNKS
+        starts = [starts[int(n * step)] for n in range(MAX_BODY_CHUNKS)]
+    return [seg.text[tokens[i].start : tokens[min(i + size, len(tokens)) - 1].end] for i in starts]
 
 
 def _head(article: Article, seg: Segmented, words: int) -> str:
@@ -304,40 +315,66 @@ class Evidence:
     quotes: QuoteComparison | None
 
 
+@dataclass(frozen=True, slots=True)
+class _People:
+    """What the spaCy parse gives one side: entities, quotes, and who said each quote."""
+
+    entities: list[Entity] = field(default_factory=list)
+    quotes: list[Quote] = field(default_factory=list)
+    said: list[tuple[tuple[int, int], str]] = field(default_factory=list)
+
+
+def _read_people(text: str) -> _People:
+    from storytrace.nlp.descriptors import descriptors_for
+    from storytrace.nlp.entities import entities_from_doc
+    from storytrace.nlp.pipeline import parse
+    from storytrace.nlp.quotes import quotes_from_doc, speaker_key
+
+    (doc,) = parse([text])
+    quotes = quotes_from_doc(doc)
+    return _People(
+        descriptors_for(doc, entities_from_doc(doc)),
+        quotes,
+        [(q.span, k) for q in quotes if (k := speaker_key(q))],
+    )
+
+
 def gather_evidence(
     article_a: Article,
     article_b: Article,
     options: CompareOptions | None = None,
     cache: VectorCache | None = None,
 ) -> Evidence:
-    """Passages, entities and every similarity value for two loaded articles."""
+    """Passages, entities and every similarity value for two loaded articles.
+
+    The spaCy parse of each article (entities and quotes) runs in a thread of its own
+    while MiniLM embeds everything that does not wait for it: the units left after the
+    word-level alignment, the heads and the body chunks. spaCy and ONNX Runtime do most of
+    their work outside the GIL, so the three overlap on two cores; only matching the units
+    waits for the quotes.
+    """
     options = options or CompareOptions()
     cache = cache or VectorCache()
     seg_a, seg_b = segment(article_a.text), segment(article_b.text)
-    ents_a: list[Entity] = []
-    ents_b: list[Entity] = []
-    quotes_a: list[Quote] = []
-    quotes_b: list[Quote] = []
-    if options.entities:
-        from storytrace.nlp.descriptors import descriptors_for
-        from storytrace.nlp.entities import entities_from_doc
-        from storytrace.nlp.pipeline import parse
-        from storytrace.nlp.quotes import quotes_from_doc, speaker_key
-
-        doc_a, doc_b = parse([article_a.text, article_b.text])
-        ents_a = descriptors_for(doc_a, entities_from_doc(doc_a))
-        ents_b = descriptors_for(doc_b, entities_from_doc(doc_b))
-        quotes_a, quotes_b = quotes_from_doc(doc_a), quotes_from_doc(doc_b)
-        said = (
-            [(q.span, k) for q in quotes_a if (k := speaker_key(q))],
-            [(q.span, k) for q in quotes_b if (k := speaker_key(q))],
+    lexical = align_lexical(seg_a, seg_b, options.align)
+    head_texts = [
+        _head(article_a, seg_a, options.head_words),
+        _head(article_b, seg_b, options.head_words),
+    ]
+    chunks = (_chunks(seg_a, options.chunk_words), _chunks(seg_b, options.chunk_words))
+    with ThreadPoolExecutor(max_workers=2, thread_name_prefix="storytrace-parse") as pool:
+        people = (
+            [pool.submit(_read_people, article.text) for article in (article_a, article_b)]
+            if options.entities
+            else []
         )
-    else:
-        said = ([], [])
-    passages = align(seg_a, seg_b, options.align, encode=cache, said=said)
-    heads, _ = cache(
-        [_head(article_a, seg_a, options.head_words), _head(article_b, seg_b, options.head_words)]
-    )
+        cache([*lexical.unit_texts(seg_a, seg_b), *head_texts, *chunks[0], *chunks[1]])
+        side_a, side_b = [p.result() for p in people] if people else (_People(), _People())
+    ents_a, ents_b = side_a.entities, side_b.entities
+    quotes_a, quotes_b = side_a.quotes, side_b.quotes
+    said = (side_a.said, side_b.said)
+    passages = align(seg_a, seg_b, options.align, encode=cache, said=said, lexical=lexical)
+    heads, _ = cache(head_texts)
     values: dict[str, float] = {
         "semantic": max(0.0, float(heads[0] @ heads[1])),
         "body": cosine(

@@ -24,11 +24,12 @@ import functools
 import os
 import sys
 from pathlib import Path
-from typing import TYPE_CHECKING, Protocol
+from typing import TYPE_CHECKING, Any, Protocol
 
 import numpy as np
 
 from storytrace.errors import ModelError
+from storytrace.imports import TORCH_IMPORT_LOCK
 
 if TYPE_CHECKING:
     from collections.abc import Sequence
@@ -105,7 +106,8 @@ class TorchEncoder:
         _offline()
         path, _ = model_dir()
         try:
-            from sentence_transformers import SentenceTransformer
+            with TORCH_IMPORT_LOCK:  # not while spaCy is imported with torch masked
+                from sentence_transformers import SentenceTransformer
         except ImportError as exc:
             raise ModelError(
                 f"the sentence-embedding model cannot load ({exc.name} is missing); "
@@ -124,12 +126,32 @@ class TorchEncoder:
         model.max_seq_length = MAX_WORD_PIECES
         self.model = model
 
+    def _grouped(self, texts: Sequence[str], batch_size: int) -> list[Any]:
+        """``model.encode`` per group of similar length (see ``embed_onnx.length_batches``), in
+        input order: sentence-transformers pads a whole batch to its longest text."""
+        from storytrace.embed_onnx import length_batches
+
+        ids = self.model.tokenizer(
+            list(texts), truncation=True, max_length=MAX_WORD_PIECES, add_special_tokens=True
+        )["input_ids"]
+        order = sorted(range(len(texts)), key=lambda n: len(ids[n]))
+        outputs: list[Any] = [None] * len(texts)
+        for group in length_batches([len(ids[n]) for n in order], batch_size):
+            members = [order[k] for k in group]
+            found = self.model.encode(
+                [texts[n] for n in members],
+                batch_size=batch_size,
+                output_value=None,
+                show_progress_bar=False,
+            )
+            for n, output in zip(members, found, strict=True):
+                outputs[n] = output
+        return outputs
+
     def encode_with_tokens(
         self, texts: Sequence[str], batch_size: int
     ) -> tuple[np.ndarray, list[np.ndarray]]:
-        outputs = self.model.encode(
-            list(texts), batch_size=batch_size, output_value=None, show_progress_bar=False
-        )
+        outputs = self._grouped(texts, batch_size)
         sentences = np.stack([o["sentence_embedding"].float().cpu().numpy() for o in outputs])
         sentences /= np.maximum(np.linalg.norm(sentences, axis=1, keepdims=True), 1e-12)
         tokens = []

@@ -143,9 +143,12 @@ def export(model_dir: Path, path: Path, max_pieces: int) -> None:
     """
     import warnings
 
-    import torch
-    import transformers
-    from transformers import AutoModel
+    from storytrace.imports import TORCH_IMPORT_LOCK
+
+    with TORCH_IMPORT_LOCK:  # not while spaCy is imported with torch masked
+        import torch
+        import transformers
+        from transformers import AutoModel
 
     transformers.utils.logging.disable_progress_bar()
     transformers.utils.logging.set_verbosity_error()
@@ -234,6 +237,29 @@ def _feed(ids: np.ndarray, mask: np.ndarray, types: np.ndarray) -> dict[str, np.
     return {"input_ids": ids, "attention_mask": mask, "token_type_ids": types}
 
 
+def length_batches(lengths: Sequence[int], batch_size: int) -> Iterator[range]:
+    """Consecutive ranges of ``lengths`` (sorted, shortest first) to run as one batch each.
+
+    A batch is padded to its longest member, so it stops growing at ``batch_size`` texts,
+    at TOKEN_BUDGET padded pieces, or before a text more than a quarter longer than its
+    first (plus a few pieces): one call holding thirty sentences and a few 256-piece body
+    chunks would pad every sentence to 256 and cost three times as much.
+    """
+    start = 0
+    while start < len(lengths):
+        first = lengths[start]
+        end = start + 1
+        while (
+            end < len(lengths)
+            and end - start < batch_size
+            and (end - start + 1) * lengths[end] <= TOKEN_BUDGET
+            and lengths[end] <= 1.25 * first + 8
+        ):
+            end += 1
+        yield range(start, end)
+        start = end
+
+
 def _unit_rows(rows: np.ndarray) -> np.ndarray:
     return rows / np.maximum(np.linalg.norm(rows, axis=1, keepdims=True), 1e-12)
 
@@ -258,16 +284,12 @@ class OnnxEncoder:
         # sentence-transformers strips each text before tokenising; so does this.
         encodings = self.tokenizer.encode_batch([str(t).strip() for t in texts])
         order = sorted(range(len(encodings)), key=lambda n: len(encodings[n].ids))
-        start = 0
-        while start < len(order):
-            width = len(encodings[order[min(len(order), start + batch_size) - 1]].ids)
-            size = max(1, min(batch_size, TOKEN_BUDGET // max(width, 1)))
-            chunk = order[start : start + size]
-            ids, mask, types = _arrays([encodings[n] for n in chunk])
+        for chunk in length_batches([len(encodings[n].ids) for n in order], batch_size):
+            members = [order[k] for k in chunk]
+            ids, mask, types = _arrays([encodings[n] for n in members])
             hidden = self.session.run(None, _feed(ids, mask, types))[0]
-            for row, n in enumerate(chunk):
+            for row, n in enumerate(members):
                 yield n, hidden[row, : len(encodings[n].ids)]
-            start += size
 
     def encode_with_tokens(
         self, texts: Sequence[str], batch_size: int

