@@ -151,6 +151,19 @@ def test_surname_the_tagger_missed_takes_the_full_name():
     assert _with(extract_quotes(text), "open the books").speaker_resolved == "Ilse Marrow"
 
 
+def test_person_named_inside_the_quote_is_not_who_said_it():
+    """ "the mayor" inside the quote is whom the speaker talks about; "he" after the quote
+    is the man who spoke in the sentence before, not the mayor named in it."""
+    text = (
+        "The mayor, Ilse Marrow, denied any wrongdoing on Monday. She said she welcomed the "
+        "inquiry.\nOpposition leader Felix Darrow said the inquiry should also look at the "
+        "tender. \u201cIf the rules were followed, the mayor has nothing to fear,\u201d he said."
+    )
+    quote = _with(extract_quotes(text), "nothing to fear")
+    assert quote.speaker == "he"
+    assert quote.speaker_resolved == "Felix Darrow"
+
+
 # -- the sample corpus -----------------------------------------------------------------------
 def _sample_articles():
     """(truth key, Article) for every article of the sample corpus: its URL, else its path."""
@@ -234,12 +247,14 @@ def test_sample_speakers_as_the_truth_file_has_them(sample_quotes):
 
     The ranking follows PolNeAR, where "according to" names the source even beside a verb's
     own subject ("“...,” he said, according to a translation by Meridian Wire"); the sample's
-    truth takes the verb's subject there, so two of its quotes the rules get right are lost.
+    truth takes the verb's subject there ("According to government officials, Minister
+    Claudia Venn has told colleagues that ..." too), so two of its quotes are lost; every
+    other one of the 126 found has the truth's speaker.
     """
     found, by_model = _truth_accuracy(sample_quotes, lambda pair: pair[1])
     found_rules, _ = _truth_accuracy(sample_quotes, lambda pair: pair[0])
     assert found == found_rules >= 120
-    assert by_model / found >= 0.96, (by_model, found)
+    assert found - by_model <= 2, (by_model, found)
 
 
 # -- the model file --------------------------------------------------------------------------

@@ -37,6 +37,7 @@ from storytrace.nlp.cues import (
 )
 from storytrace.nlp.entities import name_key, name_words
 from storytrace.nlp.pipeline import ents_of, text_of
+from storytrace.text.quotemarks import quoted_spans
 
 TITLES = frozenset(
     "mr mrs ms miss dr prof sir dame lord lady rev sen rep gov gen col lt sgt capt cmdr adm "
@@ -142,6 +143,8 @@ class Resolver:
                 if subject is not None:
                     self.cue_verbs.setdefault(subject.i, []).append(token.i)
         speakers = self._speaker_tokens = set(self.cue_verbs)
+        self._quoted = quoted_spans(self.text)
+        self._quote_starts = [start for start, _ in self._quoted]
         self._fullest_cache: dict[str, str] = {}
         self._before_cache: dict[tuple[int, str, str | None], str | None] = {}
         self.mentions: list[NameMention] = []
@@ -372,6 +375,13 @@ class Resolver:
         }
         return clean_name(fits.pop() if len(fits) == 1 else shorter)
 
+    def quoted(self, pos: int) -> bool:
+        """Whether ``pos`` lies inside quote marks. A name or role inside a quote is what
+        the speaker talks about ("...the mayor has nothing to fear," he said), so it is no
+        antecedent for the pronoun or role noun that says who spoke."""
+        n = bisect.bisect_right(self._quote_starts, pos) - 1
+        return n >= 0 and pos < self._quoted[n][1]
+
     def mention_at(self, token: Any) -> NameMention | None:
         return self._by_token.get(token.i)
 
@@ -385,7 +395,7 @@ class Resolver:
                 break
             if (m.modifier and m.kind != "organisation") or m.kind not in kinds:
                 continue
-            if sent - m.sent > 6:
+            if sent - m.sent > 6 or self.quoted(m.start):
                 continue
             full = self.fullest(m.name)
             if gender and self.gender.get(full, gender) != gender:
