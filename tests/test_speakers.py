@@ -193,13 +193,12 @@ def _sample_articles():
 @pytest.fixture(scope="module")
 def sample_quotes():
     """(truth key, rules' quotes, model's quotes) for every article of the sample corpus."""
-    from storytrace.nlp.pipeline import get_nlp
+    from storytrace.nlp.pipeline import parse
     from storytrace.nlp.quotes import quotes_from_doc
 
-    nlp = get_nlp()
     out = []
     for key, article in _sample_articles():
-        doc = nlp(article.text)
+        (doc,) = parse([article.text])
         out.append(
             (
                 key,
