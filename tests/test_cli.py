@@ -289,6 +289,23 @@ def test_analyse_summary_tells_new_from_stored(cli, tmp_path):
     assert "stories/profiles" not in first.err and "store:" not in first.err
 
 
+def test_run_reports_each_planned_job_once_in_order(cli, tmp_path):
+    """Off a terminal, ``run`` prints one line per job, each with its place among the jobs
+    planned before the first starts; the eight table writes are one job, not eight lines."""
+    from storytrace.pipeline.run import RUN_JOBS
+
+    result = cli("run", "-i", SAMPLE / "corpus", "-o", tmp_path / "out", "--no-quotes")
+    assert result.code == 0, result.err
+    jobs = re.findall(
+        r"^  (\w+), job (\d) of (\d): done \((\d+) steps?, [\d.]+ s\)$", result.err, re.M
+    )
+    assert [job for job, *_ in jobs] == list(RUN_JOBS), result.err
+    assert [(int(n), int(of)) for _, n, of, _ in jobs] == [
+        (n, len(RUN_JOBS)) for n in range(1, len(RUN_JOBS) + 1)
+    ]
+    assert "write articles" not in result.err
+
+
 # -- one wording for what is missing -------------------------------------------------------------
 def test_counts_agree_with_their_nouns():
     from storytrace.report.words import count

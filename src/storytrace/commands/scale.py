@@ -119,7 +119,7 @@ def run(
     from storytrace.ingest import FORMATS, FieldMap
     from storytrace.ingest.stage import ReadOptions
     from storytrace.pipeline.jobs import RunOptions
-    from storytrace.pipeline.run import job_names, make_engine
+    from storytrace.pipeline.run import RUN_JOBS, make_engine
     from storytrace.pipeline.run import run as run_pipeline
 
     if fmt is not None and fmt not in FORMATS:
@@ -148,7 +148,7 @@ def run(
         quotes=quotes_too,
         embed=embed,
     )
-    with step_lines(f"run ({engine})", job_names(options)) as report:
+    with step_lines(f"run ({engine})", RUN_JOBS) as report:
         runner = make_engine(
             engine, out_dir, master=master, workers=workers, progress=report, conf=settings
         )

@@ -359,7 +359,7 @@ class LocalEngine(Engine):
         final = self.out / table
         if (final / "_SUCCESS").exists():
             rows = sum(pq.ParquetFile(p).metadata.num_rows for p in sorted(final.glob("*.parquet")))
-            self.progress(f"write {table}", f"done earlier ({rows:,} rows)")
+            self.progress(f"write/{table}", f"done earlier ({rows:,} rows)")
             return rows
         temporary = self.out / f".{table}.{uuid.uuid4().hex[:8]}.tmp"
         temporary.mkdir(parents=True)
@@ -368,7 +368,7 @@ class LocalEngine(Engine):
         if final.exists():
             shutil.rmtree(final)
         temporary.rename(final)
-        self.progress(f"write {table}", f"{rows:,} rows")
+        self.progress(f"write/{table}", f"{rows:,} rows")
         return rows
 
     # -- bookkeeping ---------------------------------------------------------------------

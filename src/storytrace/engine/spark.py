@@ -456,7 +456,7 @@ class SparkEngine(Engine):
         final = f"{self.out.rstrip('/')}/{table}"
         if self._exists(f"{final}/_SUCCESS"):
             rows = self.spark.read.parquet(final).count()
-            self.progress(f"write {table}", f"done earlier ({rows:,} rows)")
+            self.progress(f"write/{table}", f"done earlier ({rows:,} rows)")
             return rows
         data = _spark(data)
         temporary = f"{self.out.rstrip('/')}/.{table}.{uuid.uuid4().hex[:8]}.tmp"
@@ -464,7 +464,7 @@ class SparkEngine(Engine):
         ordered.write.mode("overwrite").parquet(temporary)
         self._rename(temporary, final)
         rows = self.spark.read.parquet(final).count()
-        self.progress(f"write {table}", f"{rows:,} rows")
+        self.progress(f"write/{table}", f"{rows:,} rows")
         return rows
 
     # -- bookkeeping ---------------------------------------------------------------------

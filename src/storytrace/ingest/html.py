@@ -2,9 +2,9 @@
 
 The page is parsed once. trafilatura finds the article body; the page's meta tags, JSON-LD
 and ``<time>`` elements say when, where and by whom it was published more precisely than a
-guess from the text, so they are read first and htmldate is the fallback for the date. The extracted text then gets
-the same edge-chrome cleaning as plain-text scrapes, and a repeated headline or a lone
-section label at its top is moved out.
+guess from the text, so they are read first and htmldate is the fallback for the date. The
+extracted text then gets the same edge-chrome cleaning as plain-text scrapes, and a
+repeated headline or a lone section label at its top is moved out.
 """
 
 from __future__ import annotations

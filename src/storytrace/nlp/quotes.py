@@ -379,7 +379,7 @@ def rule_quotes(doc: Any) -> tuple[list[Quote], list[Span], Resolver]:
     """The rules' quotes in text order, with the quoted spans and the resolver they used
     (what the speaker ranker starts from)."""
     spans = quoted_spans(text_of(doc))
-    resolver = Resolver(doc)
+    resolver = Resolver(doc, spans)
     direct = _direct(doc, spans, resolver)
     indirect = _indirect(doc, spans, direct, resolver)
     return sorted(direct + indirect, key=lambda q: q.span), spans, resolver

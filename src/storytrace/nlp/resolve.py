@@ -129,7 +129,8 @@ def _is_name_token(token: Any) -> bool:
 class Resolver:
     """The names of one article, to lengthen names and resolve pronouns and role nouns."""
 
-    def __init__(self, doc: Any) -> None:
+    def __init__(self, doc: Any, quoted: list[Span] | None = None) -> None:
+        """``quoted``: where the text's quotes stand, when the caller has found them."""
         self.doc = doc
         self.text = text_of(doc)
         self.sent_of = [0] * len(doc)
@@ -143,7 +144,7 @@ class Resolver:
                 if subject is not None:
                     self.cue_verbs.setdefault(subject.i, []).append(token.i)
         speakers = self._speaker_tokens = set(self.cue_verbs)
-        self._quoted = quoted_spans(self.text)
+        self._quoted = sorted(quoted if quoted is not None else quoted_spans(self.text))
         self._quote_starts = [start for start, _ in self._quoted]
         self._fullest_cache: dict[str, str] = {}
         self._before_cache: dict[tuple[int, str, str | None], str | None] = {}

@@ -83,9 +83,10 @@ def _prepare(engine: Engine, key: str, overwrite: bool) -> bool:
     return True
 
 
-def job_names(options: RunOptions) -> tuple[str, ...]:
-    """The jobs ``run`` will go through for ``options``, in order: known before it starts."""
-    return ("read", "dedup", "reuse", "stories", *(("quotes",) if options.quotes else ()))
+# The jobs ``run`` goes through, in order, known before it starts (the prefix of each step
+# name). "quotes" writes empty tables when quotes are off; "write" puts every table in the
+# output folder.
+RUN_JOBS = ("read", "dedup", "reuse", "stories", "quotes", "write")
 
 
 def run(
