@@ -2,7 +2,9 @@
 row for row the same as a store built without interruption, and pass SQLite's integrity
 check after every kill.
 
-The kill times are drawn from a seeded generator, so a failure can be replayed; each loop
+The kill times are drawn from a seeded generator, as fractions of an uninterrupted run's
+time (so a faster machine or faster code still gets killed mid-run), and a failure can be
+replayed on the same machine; each loop
 is bounded (a few kills of a job that takes seconds) to keep the suite quick.
 """
 
@@ -102,13 +104,17 @@ def _kill_after(args: list[str], delay: float) -> bool:
 def test_killed_ingest_resumes_to_the_same_store_row_for_row(tmp_path):
     corpus_dir = _corpus(tmp_path / "in")
     clean = tmp_path / "clean.db"
+    started = time.monotonic()
     assert _run("ingest", str(corpus_dir), "--db", str(clean)).returncode == 1  # torn lines
+    took = time.monotonic() - started  # kills fall inside a whole run, however fast it is
     want = _snapshot(clean, TABLES)
     killed = tmp_path / "killed.db"
     draw = random.Random(12)
     kills = 0
     for _ in range(4):
-        if _kill_after(["ingest", str(corpus_dir), "--db", str(killed)], draw.uniform(0.6, 2.5)):
+        if _kill_after(
+            ["ingest", str(corpus_dir), "--db", str(killed)], draw.uniform(0.15, 0.7) * took
+        ):
             kills += 1
             if killed.exists():
                 _snapshot(killed, TABLES)  # consistent after every kill
@@ -123,7 +129,9 @@ def test_killed_analyse_resumes_to_the_same_results(tmp_path):
     assert _run("ingest", str(SAMPLE / "corpus"), "--db", str(base)).returncode == 0
     clean = tmp_path / "clean.db"
     shutil.copy(base, clean)
+    started = time.monotonic()
     assert _run("analyse", "--db", str(clean)).returncode == 0
+    took = time.monotonic() - started  # kills fall inside a whole run, however fast it is
     want = _snapshot(clean, ANALYSIS)
     assert all(want.values()), {k: len(v) for k, v in want.items()}
     killed = tmp_path / "killed.db"
@@ -131,7 +139,7 @@ def test_killed_analyse_resumes_to_the_same_results(tmp_path):
     draw = random.Random(5)
     kills = 0
     for _ in range(3):
-        if _kill_after(["analyse", "--db", str(killed)], draw.uniform(1.0, 6.0)):
+        if _kill_after(["analyse", "--db", str(killed)], draw.uniform(0.15, 0.7) * took):
             kills += 1
             _snapshot(killed, ANALYSIS)
     assert kills >= 1, "every analyse finished before it could be killed"
