@@ -25,7 +25,7 @@ from sklearn.metrics import f1_score
 from sklearn.model_selection import cross_val_predict, train_test_split
 
 from _shared import DATA, ROOT, cached_units, need, write_result
-from storytrace.align import paraphrase
+from storytrace.align import AlignOptions, paraphrase
 from storytrace.text.tokens import word_keys
 
 MODEL_PATH = ROOT / "src" / "storytrace" / "align" / "paraphrase_model.json"
@@ -95,6 +95,17 @@ def fit(x: np.ndarray, same: np.ndarray) -> None:
     paraphrase.load_model.cache_clear()
 
 
+def below_shared(a: list[str], b: list[str], same: np.ndarray, need: int) -> float:
+    """Share of the ``same`` pairs whose two sentences share fewer than ``need`` content words."""
+    shared = np.asarray(
+        [
+            len(paraphrase.content_words(word_keys(x)) & paraphrase.content_words(word_keys(z)))
+            for x, z in zip(a, b, strict=True)
+        ]
+    )
+    return round(float(np.mean(shared[same] < need)), 4)
+
+
 def main() -> None:
     parser = argparse.ArgumentParser()
     parser.add_argument(
@@ -140,6 +151,15 @@ def main() -> None:
     )
     figures["sts_dev_news_spearman_storytrace"] = round(
         float(spearmanr(sprob[news], gold[news])[0]), 4
+    )
+    # what the aligner's pre-filter (AlignOptions.min_shared_words) would cost: the share of
+    # pairs that say the same thing yet share fewer content words, so would never be scored
+    need = AlignOptions().min_shared_words
+    figures["min_shared_words"] = need
+    figures["mrpc_positives_below_min_shared_words"] = below_shared(a, b, y == 1, need)
+    figures["sts_dev_same_below_min_shared_words"] = below_shared(sa, sb, gold >= STS_SAME, need)
+    figures["sts_dev_news_same_below_min_shared_words"] = below_shared(
+        list(np.asarray(sa)[news]), list(np.asarray(sb)[news]), gold[news] >= STS_SAME, need
     )
     write_result(
         "paraphrase", figures, "python benchmarks/paraphrase.py" + (" --fit" if args.fit else "")

@@ -86,3 +86,36 @@ def test_same_speaker_quotes_pair_more_readily():
     ]
     assert len(with_speaker) == 1
     assert with_speaker[0].score >= max((p.score for p in without), default=0.0)
+
+
+def test_statements_sharing_no_content_words_are_never_embedded():
+    """The paraphrase step embeds only units with a possible partner: a sentence sharing
+    fewer than two content words with every sentence of the other text is left out, a
+    quote is kept whatever its words (its speaker may pair it), and the filter can be off."""
+    from storytrace.align import align_lexical
+
+    a = (
+        "The harbour master closed the port of Lisker after the storm surge. "
+        "A choir sang in the cathedral on Sunday evening. "
+        '"We will reopen when the quay is safe," the harbour master said.'
+    )
+    b = (
+        "Port Lisker was closed by its harbour master when the surge arrived. "
+        "Bakers in the old town raised their prices again. "
+        '"Nothing sails until the docks are inspected," she said.'
+    )
+    sa, sb = segment(a), segment(b)
+
+    def texts(units, seg):
+        return [seg.text[slice(*seg.char_span(*u))] for u in units]
+
+    filtered = align_lexical(sa, sb, AlignOptions())
+    kept_a, kept_b = texts(filtered.a_units, sa), texts(filtered.b_units, sb)
+    assert any(t.startswith("The harbour master closed") for t in kept_a)
+    assert any(t.startswith("Port Lisker was closed") for t in kept_b)
+    assert not any("choir" in t for t in kept_a)
+    assert not any("Bakers" in t for t in kept_b)
+    assert any(t.startswith("Nothing sails") for t in kept_b)  # a quote: kept
+    everything = align_lexical(sa, sb, AlignOptions(min_shared_words=0))
+    assert any("choir" in t for t in texts(everything.a_units, sa))
+    assert len(everything.b_units) > len(filtered.b_units)

@@ -3,12 +3,13 @@
 from __future__ import annotations
 
 import bisect
+from collections import Counter
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 
 import numpy as np
 
-from storytrace.align.paraphrase import Unit, match_units
+from storytrace.align.paraphrase import Unit, content_words, match_units
 from storytrace.align.regions import Region, RegionOptions, find_regions
 from storytrace.align.seeds import exact_runs
 from storytrace.model import DiffOp, Passage
@@ -29,6 +30,10 @@ class AlignOptions:
     paraphrases: bool = True
     covered_fraction: float = 0.5  # a unit this much inside a region is not a paraphrase
     min_unit_words: int = 4
+    # A unit outside quote marks is embedded only when some unit of the other text shares
+    # this many content words with it: no MRPC train paraphrase pair shares fewer than 2
+    # (benchmarks/paraphrase.py)
+    min_shared_words: int = 2
 
 
 def _diff(region: Region, a: Segmented, b: Segmented) -> tuple[DiffOp, ...]:
@@ -128,6 +133,45 @@ def _candidate_units(
     return tuple(units[u] for u in keep if units[u][1] - units[u][0] >= options.min_unit_words)
 
 
+def _inside_quotes(seg: Segmented, units: Sequence[tuple[int, int]]) -> set[int]:
+    """Indices of the units that lie inside quote marks."""
+    quoted = quoted_spans(seg.text)
+    inside = set()
+    for n, (lo, hi) in enumerate(units):
+        start, end = seg.char_span(lo, hi)
+        if any(q_start <= start and end <= q_end for q_start, q_end in quoted):
+            inside.add(n)
+    return inside
+
+
+def with_shared_words(
+    a_keys: Sequence[frozenset[str]],
+    b_keys: Sequence[frozenset[str]],
+    need: int,
+    keep: tuple[set[int], set[int]] = (set(), set()),
+) -> tuple[list[int], list[int]]:
+    """Indices of the units of each side that share ``need`` content words with some unit
+    of the other side, plus those in ``keep``: the others cannot be a paraphrase of
+    anything there, so they are never embedded (most of the embedding time of two long
+    articles went to such units).
+    """
+    if need <= 0:
+        return list(range(len(a_keys))), list(range(len(b_keys)))
+    holders: dict[str, list[int]] = {}
+    for j, keys in enumerate(b_keys):
+        for key in keys:
+            holders.setdefault(key, []).append(j)
+    kept_a: set[int] = set(keep[0])
+    kept_b: set[int] = set(keep[1])
+    for i, keys in enumerate(a_keys):
+        counts = Counter(j for key in keys for j in holders.get(key, ()))
+        partners = [j for j, n in counts.items() if n >= need]
+        if partners:
+            kept_a.add(i)
+            kept_b.update(partners)
+    return sorted(kept_a), sorted(kept_b)
+
+
 def align_lexical(
     a: Segmented, b: Segmented, options: AlignOptions | None = None
 ) -> LexicalAlignment:
@@ -141,10 +185,19 @@ def align_lexical(
     regions = find_regions(a_keys, b_keys, runs, a_bounds, b_bounds, options.regions)
     if not (options.paraphrases and a.sentences and b.sentences):
         return LexicalAlignment(tuple(regions), (), ())
+    a_units = _candidate_units(a, [(r.a_start, r.a_end) for r in regions], options)
+    b_units = _candidate_units(b, [(r.b_start, r.b_end) for r in regions], options)
+    # quotes are kept whatever their words: one speaker restating a point in other words
+    # ("will not go back until the port pays them fairly" / "nobody returns to work before
+    # the pay is fair") is matched on the speaker, known only once the parse is done
+    kept_a, kept_b = with_shared_words(
+        [content_words(a_keys[slice(*u)]) for u in a_units],
+        [content_words(b_keys[slice(*u)]) for u in b_units],
+        options.min_shared_words,
+        (_inside_quotes(a, a_units), _inside_quotes(b, b_units)),
+    )
     return LexicalAlignment(
-        tuple(regions),
-        _candidate_units(a, [(r.a_start, r.a_end) for r in regions], options),
-        _candidate_units(b, [(r.b_start, r.b_end) for r in regions], options),
+        tuple(regions), tuple(a_units[i] for i in kept_a), tuple(b_units[j] for j in kept_b)
     )
 
 

@@ -14,6 +14,7 @@ import functools
 import itertools
 import json
 import math
+from collections.abc import Sequence
 from dataclasses import dataclass
 from importlib import resources
 
@@ -74,8 +75,9 @@ def token_match(a_pieces: np.ndarray, b_pieces: np.ndarray) -> float:
     return 2 * precision * recall / (precision + recall)
 
 
-def _content(keys: list[str]) -> set[str]:
-    return {k for k in keys if len(k) > 1 and k not in STOPWORDS}
+def content_words(keys: Sequence[str]) -> frozenset[str]:
+    """The word keys that carry content: no stopwords, no one-letter keys."""
+    return frozenset(k for k in keys if len(k) > 1 and k not in STOPWORDS)
 
 
 def _numbers(keys: list[str]) -> set[str]:
@@ -84,7 +86,7 @@ def _numbers(keys: list[str]) -> set[str]:
 
 def pair_features(a: list[str], b: list[str], cosine: float, tokens: float) -> list[float]:
     """The feature vector of one pair: word keys, sentence cosine, token-match score."""
-    ca, cb = _content(a), _content(b)
+    ca, cb = content_words(a), content_words(b)
     shared = len(ca & cb)
     union = len(ca | cb) or 1
     containment = shared / (min(len(ca), len(cb)) or 1)
