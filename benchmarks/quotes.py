@@ -35,6 +35,9 @@ that kind, so a direct quote found as indirect counts in both rows' hits.
 - speaker: of the overlap50 pairs whose gold has a Source, the share whose predicted
   ``speaker_span`` overlaps it, or whose speaker (resolved, else as written) ends in the
   same word as the gold source's head phrase (the text before its first comma).
+- source (PolNeAR's convention): the same, except that a quote with a ``via`` ("“...,” X
+  said, according to CNN": speaker X, via CNN) is scored on its via, since PolNeAR names
+  the outermost attribution as the source. "speaker" scores storytrace's speaker there.
 - cue: of the overlap50 pairs, the share whose ``cue_span`` overlaps the gold Cue ("according
   to" counts when the gold cue holds "according").
 - speech_cue_recall: overlap50 recall on the indirect fragments whose gold cue holds a verb
@@ -194,6 +197,16 @@ def speaker_ok(text: str, quote: Any, gold: Gold) -> bool:
     return bool(said & {_last_word(source), _last_word(source.split(",")[0])})
 
 
+def source_ok(text: str, quote: Any, gold: Gold) -> bool:
+    """PolNeAR's convention: the source of "“...,” X said, according to CNN" is CNN, which
+    storytrace keeps as the quote's ``via`` beside the speaker X."""
+    via = getattr(quote, "via", None)
+    if not via:
+        return speaker_ok(text, quote, gold)
+    source = " ".join(text[s:e] for s, e in gold.source)
+    return _last_word(via) in {_last_word(source), _last_word(source.split(",")[0])}
+
+
 def cue_ok(text: str, quote: Any, gold: Gold) -> bool:
     if quote.cue == "according to":
         return any("according" in text[s:e].lower() for s, e in gold.cue)
@@ -255,6 +268,7 @@ def evaluate(
                 if g.source:
                     c["with_source"] += 1
                     c["speaker_ok"] += speaker_ok(text, q, g)
+                    c["source_ok"] += source_ok(text, q, g)
                 if g.cue:
                     c["with_cue"] += 1
                     c["cue_ok"] += cue_ok(text, q, g)
@@ -281,6 +295,7 @@ def evaluate(
             "matched_pairs": int(c["pairs"]),
             "pairs_with_source": int(c["with_source"]),
             "speaker_accuracy": share(c["speaker_ok"], c["with_source"]),
+            "source_accuracy_polnear_convention": share(c["source_ok"], c["with_source"]),
             "cue_accuracy": share(c["cue_ok"], c["with_cue"]),
             "direct_flag_agrees": share(c["same_kind"], c["pairs"]),
         }

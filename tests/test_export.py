@@ -140,6 +140,8 @@ def test_passages_carry_both_texts_and_articles(rows, db):
 def test_quotes_carry_speakers_cues_outlet_and_date(rows):
     quotes = rows["quotes"]
     assert any(q["speaker_resolved"] and q["cue"] for q in quotes)
+    # the sample's nested attribution: Claudia Venn's words, cited via government officials
+    assert any(q["via"] == "government officials" for q in quotes)
     assert {type(q["direct"]) for q in quotes} == {bool}
     assert all(q["outlet"] for q in quotes if q["published"])
 

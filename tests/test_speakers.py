@@ -117,6 +117,27 @@ def test_according_to_at_the_end_of_the_sentence():
     assert q.cue == "according to"
 
 
+def test_according_to_beside_the_speaker_is_kept_as_via():
+    """ "..., X said, according to CNN": the words are X's, cited via CNN (PolNeAR names CNN
+    as the source, and the ranking learned that; the split keeps both)."""
+    text = (
+        "Delegates argued late into the night in Philadelphia.\n"
+        "\u201cI ask you as a personal courtesy not to protest on the floor,\u201d "
+        "Senator Bernard Sanders said, according to CNN."
+    )
+    q = _with(extract_quotes(text), "personal courtesy")
+    assert _last(q.speaker_resolved or q.speaker) == "sanders"
+    assert q.via == "CNN"
+    assert q.cue == "said"
+
+
+def test_according_to_alone_is_the_speaker_without_via():
+    text = "Water levels rose by two metres overnight, according to the weather service."
+    q = _with(extract_quotes(text), "Water levels")
+    assert _last(q.speaker) == "service"
+    assert q.via is None
+
+
 def test_dateline_agency_is_no_antecedent():
     text = (
         "HOLLIN, March 8 (Meridian Wire) - The environment agency said on Sunday that it "
@@ -242,18 +263,20 @@ def _truth_accuracy(sample_quotes, pick):
 
 
 def test_sample_speakers_as_the_truth_file_has_them(sample_quotes):
-    """Nearly every statement of the sample that is found has the speaker truth.json gives.
+    """Every statement of the sample that is found has the speaker truth.json gives.
 
-    The ranking follows PolNeAR, where "according to" names the source even beside a verb's
-    own subject ("“...,” he said, according to a translation by Meridian Wire"); the sample's
-    truth takes the verb's subject there ("According to government officials, Minister
-    Claudia Venn has told colleagues that ..." too), so two of its quotes are lost; every
-    other one of the 126 found has the truth's speaker.
+    That includes the nested attributions, where the ranking (fitted on PolNeAR, which names
+    the outermost source) picks the "according to" phrase: "“...,” he said, according to a
+    translation by Meridian Wire" is Idris Vahlen's, and "According to government officials,
+    Minister Claudia Venn has told colleagues that ..." is Claudia Venn's, with the officials
+    kept as ``via``.
     """
     found, by_model = _truth_accuracy(sample_quotes, lambda pair: pair[1])
     found_rules, _ = _truth_accuracy(sample_quotes, lambda pair: pair[0])
     assert found == found_rules >= 120
-    assert found - by_model <= 2, (by_model, found)
+    assert by_model == found, (by_model, found)
+    via = {q.via for _, _, quotes in sample_quotes for q in quotes if q.via}
+    assert "government officials" in via
 
 
 # -- the model file --------------------------------------------------------------------------

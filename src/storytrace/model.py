@@ -153,6 +153,9 @@ class Quote:
     cue: str | None
     cue_span: Span | None
     direct: bool
+    # whom the text cites for the words when that is not the speaker: "“...,” Sanders said,
+    # according to CNN" is Sanders's statement, via CNN
+    via: str | None = None
 
     def to_dict(self) -> dict[str, object]:
         return {
@@ -164,6 +167,7 @@ class Quote:
             "cue": self.cue,
             "cue_span": list(self.cue_span) if self.cue_span else None,
             "direct": self.direct,
+            "via": self.via,
         }
 
 

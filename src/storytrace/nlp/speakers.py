@@ -111,6 +111,7 @@ def rerank(
         if best is None:
             out.append(replace(quote, speaker=None, speaker_span=None, speaker_resolved=None))
             continue
+        best, via = speaker_and_via(best, cands)
         rule = token_at(doc, quote.speaker_span)
         if best.cue is not None:
             cue: str | None = best.cue.text
@@ -129,6 +130,24 @@ def rerank(
                 speaker_resolved=best.resolved,
                 cue=cue,
                 cue_span=cue_span,
+                via=via,
             )
         )
     return out
+
+
+def speaker_and_via(best: Candidate, cands: list[Candidate]) -> tuple[Candidate, str | None]:
+    """Who said it, and whom the text cites for it, when the ranking chose the second.
+
+    The ranking is fitted on PolNeAR, whose source for "“...,” Sanders said, according to
+    CNN" is CNN: the outermost attribution. The words are still Sanders's, and a reader
+    asking who said what wants Sanders, so when the chosen phrase is the object of
+    "according to" and the quote's own cue verb has a subject among the candidates, that
+    subject is the speaker and the chosen phrase is kept as ``via``.
+    """
+    if not best.features[INDEX["according_to_beside_speaker"]]:
+        return best, None
+    subject = next((c for c in cands if c.features[INDEX["subject_of_cue"]]), None)
+    if subject is None:
+        return best, None
+    return subject, best.resolved or best.text

@@ -35,6 +35,7 @@ def analyse(table: pa.Table, _: Any = None) -> list[dict[str, Any]]:
                         "speaker_resolved": q.speaker_resolved,
                         "cue": q.cue,
                         "direct": q.direct,
+                        "via": q.via,
                     }
                     for q in quotes_from_doc(doc)
                 ],

@@ -175,6 +175,7 @@ _QUOTE = pa.struct(
         ("speaker_resolved", pa.string()),
         ("cue", pa.string()),
         ("direct", pa.bool_()),
+        ("via", pa.string()),
     ]
 )
 _ENTITY = pa.struct(

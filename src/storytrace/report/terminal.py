@@ -33,6 +33,8 @@ def _speaker(q: Quote) -> str:
     speaker = words.speaker(q.speaker_resolved or q.speaker)
     if q.speaker and q.speaker_resolved and q.speaker_resolved != q.speaker:
         speaker = f"{q.speaker_resolved} ({_clip(q.speaker, 30)})"
+    if q.via:
+        speaker = f"{speaker}, according to {_clip(q.via, 30)}"
     return speaker
 
 

@@ -126,7 +126,7 @@ class AnalysisStore(Connected):
         for table in ("quotes", "entities"):
             self.conn.executemany(f"DELETE FROM {table} WHERE article_id=?", ((i,) for i in done))
         self.conn.executemany(
-            "INSERT INTO quotes VALUES (?,?,?,?,?,?,?,?)",
+            "INSERT INTO quotes VALUES (?,?,?,?,?,?,?,?,?)",
             (
                 (
                     q["article_id"],
@@ -137,6 +137,7 @@ class AnalysisStore(Connected):
                     q["speaker_resolved"],
                     q["cue"],
                     int(q["direct"]),
+                    q.get("via"),
                 )
                 for q in quotes
             ),
@@ -169,7 +170,8 @@ class AnalysisStore(Connected):
     def quotes(self, ids: Sequence[str] | None = None) -> list[QuoteRow]:
         sql = (
             "SELECT q.article_id, q.start, q.end, q.text, q.speaker, q.speaker_resolved, q.cue,"
-            " q.direct, a.outlet, a.published FROM quotes q JOIN articles a ON a.id = q.article_id"
+            " q.direct, a.outlet, a.published, q.via"
+            " FROM quotes q JOIN articles a ON a.id = q.article_id"
         )
         if ids is None:
             rows: Iterable[sqlite3.Row] = self.conn.execute(sql + " ORDER BY q.article_id, q.start")
@@ -177,7 +179,7 @@ class AnalysisStore(Connected):
             rows = self._rows_in(
                 sql + " WHERE q.article_id IN ({}) ORDER BY q.article_id, q.start", ids
             )
-        return [QuoteRow(*r[:7], bool(r[7]), r[8], r[9]) for r in rows]
+        return [QuoteRow(*r[:7], bool(r[7]), r[8], r[9], r[10]) for r in rows]
 
     def entities(self, ids: Sequence[str]) -> list[EntityRow]:
         sql = (

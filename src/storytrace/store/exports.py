@@ -41,7 +41,7 @@ _QUERIES: dict[str, tuple[str, tuple[str, ...], tuple[str, ...]]] = {
     ),
     "quotes": (
         "SELECT q.article_id, q.start, q.end, q.text, q.speaker, q.speaker_resolved, q.cue,"
-        f" q.direct, a.outlet, a.published FROM quotes q {_ARTICLE_OF.format('q')}"
+        f" q.direct, q.via, a.outlet, a.published FROM quotes q {_ARTICLE_OF.format('q')}"
         " ORDER BY q.article_id, q.start, q.end",
         (),
         ("direct",),

@@ -77,6 +77,7 @@ class QuoteRow:
     direct: bool
     outlet: str | None
     published: str | None
+    via: str | None = None
 
 
 @dataclass(frozen=True, slots=True)

@@ -238,5 +238,10 @@ MIGRATIONS: tuple[str, ...] = (
         new_id     TEXT
     );
     """,
+    # 12: whom a quote's words are cited from when that is not the speaker ("..., he said,
+    # according to CNN"); NULL for the quotes of older stores, which were not told apart.
+    """
+    ALTER TABLE quotes ADD COLUMN via TEXT;
+    """,
 )
 VERSION = len(MIGRATIONS)
