@@ -222,6 +222,54 @@ def test_statements_are_grouped_by_speaker(client, pages_db):
         assert s["outlets"] == list(dict.fromkeys(q["outlet"] for q in s["quotes"]))
 
 
+def test_a_statement_cited_via_another_source_says_so():
+    from storytrace.report.story_html import speakers_html
+
+    quote = {
+        "article": "a1",
+        "outlet": "Meridian Wire",
+        "text": "We will not protest.",
+        "direct": True,
+    }
+    speakers = [
+        {
+            "speaker": "Bernard Sanders",
+            "outlets": ["Meridian Wire"],
+            "quotes": [
+                {**quote, "cue": "said", "via": "CNN"},
+                {**quote, "cue": "said", "via": None},
+            ],
+        }
+    ]
+    rows = re.findall(r"<tr data-q>.*?</tr>", speakers_html(speakers))
+    assert len(rows) == 2
+    assert "said · according to CNN" in rows[0]
+    assert "according to" not in rows[1]
+
+
+@pytest.mark.slow
+def test_matched_statements_name_the_speaker_and_whom_the_words_are_cited_from(comparison):
+    from dataclasses import replace
+
+    from storytrace.comparison import QuoteComparison, QuoteMatch
+    from storytrace.model import Quote
+    from storytrace.report.html import render
+
+    said = Quote("We will not protest.", (0, 20), None, None, None, "said", None, True)
+    quotes = QuoteComparison(
+        (replace(said, speaker="Sanders", via="CNN"),),
+        (said,),
+        (QuoteMatch(0, 0, "paraphrase", 0.8, False),),
+    )
+    page = render(replace(comparison, quotes=quotes))
+    section = page[page.index("id='quotes'") :]
+    row = section[section.index("<tr><td>") : section.index("</tr>", section.index("<tr><td>"))]
+    assert "Sanders, according to CNN" in row
+    unnamed = render(replace(comparison, quotes=replace(quotes, a=(said,))))
+    section = unnamed[unnamed.index("id='quotes'") :]
+    assert "<td>?</td>" not in section
+
+
 # -- the reuse graph -------------------------------------------------------------------------
 def test_outlets_without_reuse_are_set_apart_and_explained():
     from storytrace.web.app import _TEMPLATES

@@ -124,11 +124,34 @@ def test_the_aliases_table_comes_with_the_upgrade(tmp_path):
     from storytrace.store.schema import VERSION
 
     db = tmp_path / "v10.db"
-    with Store.open(db) as store:
+    with Store.open(db) as store:  # what a version-10 store held: no aliases, no quotes.via
         store.conn.execute("DROP TABLE story_aliases")
+        store.conn.execute("ALTER TABLE quotes DROP COLUMN via")
         store.conn.execute("PRAGMA user_version=10")
     with Store.open(db) as store:
         assert store.schema_version == VERSION
         assert store.story_alias("s1") is None
         columns = [r[1] for r in store.conn.execute("PRAGMA table_info(story_aliases)")]
     assert columns == ["old_id", "article_id", "new_id"]
+
+
+def test_quotes_stored_before_via_existed_read_back_without_it(tmp_path):
+    from storytrace.store.schema import VERSION
+
+    db = tmp_path / "v11.db"
+    with Store.open(db) as store:
+        store.conn.execute("ALTER TABLE quotes DROP COLUMN via")
+        store.conn.execute(
+            "INSERT INTO articles (id, text, words, ingested_at)"
+            " VALUES ('a1', 'Officials said the port would close.', 6, '2026-12-02T00:00:00Z')"
+        )
+        store.conn.execute(
+            "INSERT INTO quotes VALUES ('a1', 15, 36, 'the port would close', 'Officials',"
+            " NULL, 'said', 0)"
+        )
+        store.conn.execute("PRAGMA user_version=11")
+    with Store.open(db) as store:
+        assert store.schema_version == VERSION
+        (quote,) = store.quotes(["a1"])
+    assert quote.text == "the port would close" and quote.speaker == "Officials"
+    assert quote.via is None

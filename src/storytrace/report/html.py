@@ -22,7 +22,7 @@ from storytrace.comparison import Comparison
 from storytrace.model import Article, Passage
 from storytrace.report.safe import inline_policy, url_html
 from storytrace.report.story import describe
-from storytrace.report.words import UNDATED, UNKNOWN_OUTLET, UNTITLED
+from storytrace.report.words import UNDATED, UNKNOWN_OUTLET, UNTITLED, speaker
 
 KINDS = ("verbatim", "near-verbatim", "paraphrase")
 
@@ -214,7 +214,10 @@ def _sections(comparison: Comparison) -> list[tuple[str, str, int, str]]:
         rows = []
         for m in quotes.matches:
             qa, qb = quotes.a[m.a], quotes.b[m.b]
-            who = qa.speaker_resolved or qa.speaker or qb.speaker_resolved or qb.speaker or "?"
+            who = speaker(qa.speaker_resolved or qa.speaker or qb.speaker_resolved or qb.speaker)
+            vias = list(dict.fromkeys(v for v in (qa.via, qb.via) if v))
+            if vias:  # whom A, B or both cite the words from
+                who += f", according to {' / '.join(vias)}"
             rows.append([e(who), e(qa.text), e(qb.text), f"{e(m.kind)} {m.score:.2f}"])
         title = "Same statement in both"
         head = ["speaker", "A", "B", "match"]

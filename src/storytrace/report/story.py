@@ -62,6 +62,7 @@ def story_view(store: Store, story_id: str) -> dict[str, Any]:
                 "outlet": q.outlet,
                 "text": q.text,
                 "cue": q.cue,
+                "via": q.via,
                 "direct": q.direct,
             }
         )

@@ -60,7 +60,9 @@ def speakers_html(speakers: Sequence[dict[str, Any]]) -> str:
         rows = "".join(
             f"<tr data-q><td>{_e(q['outlet'] or UNKNOWN_OUTLET)}</td>"
             f"<td class='kind'>{'direct' if q['direct'] else 'indirect'}"
-            f"{' · ' + _e(q['cue']) if q.get('cue') else ''}</td><td>{_e(q['text'])}</td></tr>"
+            f"{' · ' + _e(q['cue']) if q.get('cue') else ''}"
+            f"{' · according to ' + _e(q['via']) if q.get('via') else ''}"
+            f"</td><td>{_e(q['text'])}</td></tr>"
             for q in s["quotes"]
         )
         count = len(s["quotes"])
