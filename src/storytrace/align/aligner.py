@@ -59,7 +59,9 @@ def _passage_from_region(region: Region, a: Segmented, b: Segmented) -> Passage:
     )
 
 
-def statement_units(seg: Segmented) -> list[tuple[int, int]]:
+def statement_units(
+    seg: Segmented, quoted: Sequence[tuple[int, int]] | None = None
+) -> list[tuple[int, int]]:
     """Token ranges that may be paraphrased: sentences, quotes, and quoted parts of sentences.
 
     One outlet may wrap a statement in attribution ("X said on Wednesday, '...'") where the
@@ -70,7 +72,7 @@ def statement_units(seg: Segmented) -> list[tuple[int, int]]:
     sentences = set(seg.sentence_tokens)
     units: set[tuple[int, int]] = set()
     starts = [t.start for t in seg.tokens]
-    for q_start, q_end in quoted_spans(seg.text):
+    for q_start, q_end in quoted_spans(seg.text) if quoted is None else quoted:
         t0, t1 = bisect.bisect_left(starts, q_start), bisect.bisect_left(starts, q_end)
         if 0 < t1 - t0 <= MAX_QUOTE_UNIT_WORDS:
             units.add((t0, t1))
@@ -126,16 +128,20 @@ class LexicalAlignment:
 
 
 def _candidate_units(
-    seg: Segmented, regions: list[tuple[int, int]], options: AlignOptions
+    seg: Segmented,
+    regions: list[tuple[int, int]],
+    options: AlignOptions,
+    quoted: Sequence[tuple[int, int]],
 ) -> tuple[tuple[int, int], ...]:
-    units = statement_units(seg)
+    units = statement_units(seg, quoted)
     keep = _uncovered(units, regions, options.covered_fraction)
     return tuple(units[u] for u in keep if units[u][1] - units[u][0] >= options.min_unit_words)
 
 
-def _inside_quotes(seg: Segmented, units: Sequence[tuple[int, int]]) -> set[int]:
-    """Indices of the units that lie inside quote marks."""
-    quoted = quoted_spans(seg.text)
+def _inside_quotes(
+    seg: Segmented, units: Sequence[tuple[int, int]], quoted: Sequence[tuple[int, int]]
+) -> set[int]:
+    """Indices of the units that lie inside one of the ``quoted`` character spans."""
     inside = set()
     for n, (lo, hi) in enumerate(units):
         start, end = seg.char_span(lo, hi)
@@ -185,8 +191,9 @@ def align_lexical(
     regions = find_regions(a_keys, b_keys, runs, a_bounds, b_bounds, options.regions)
     if not (options.paraphrases and a.sentences and b.sentences):
         return LexicalAlignment(tuple(regions), (), ())
-    a_units = _candidate_units(a, [(r.a_start, r.a_end) for r in regions], options)
-    b_units = _candidate_units(b, [(r.b_start, r.b_end) for r in regions], options)
+    a_quoted, b_quoted = quoted_spans(a.text), quoted_spans(b.text)
+    a_units = _candidate_units(a, [(r.a_start, r.a_end) for r in regions], options, a_quoted)
+    b_units = _candidate_units(b, [(r.b_start, r.b_end) for r in regions], options, b_quoted)
     # quotes are kept whatever their words: one speaker restating a point in other words
     # ("will not go back until the port pays them fairly" / "nobody returns to work before
     # the pay is fair") is matched on the speaker, known only once the parse is done
@@ -194,7 +201,7 @@ def align_lexical(
         [content_words(a_keys[slice(*u)]) for u in a_units],
         [content_words(b_keys[slice(*u)]) for u in b_units],
         options.min_shared_words,
-        (_inside_quotes(a, a_units), _inside_quotes(b, b_units)),
+        (_inside_quotes(a, a_units, a_quoted), _inside_quotes(b, b_units, b_quoted)),
     )
     return LexicalAlignment(
         tuple(regions), tuple(a_units[i] for i in kept_a), tuple(b_units[j] for j in kept_b)
