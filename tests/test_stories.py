@@ -146,3 +146,38 @@ class CountingClusterer(StoryClusterer):
 
 def _fields(options: StoryOptions) -> dict[str, object]:
     return {name: getattr(options, name) for name in options.__dataclass_fields__}
+
+
+def test_the_one_tokenising_pass_gives_the_frequencies_and_vectors_of_two_passes():
+    import pyarrow as pa
+
+    from storytrace.pipeline import schemas
+    from storytrace.stories import stages
+
+    texts = [
+        ("Flood in Valdora", "The river Sella rose two metres near Valdora. Mayor Brask spoke."),
+        ("Sella floods again", "Valdora and Eastmarch were cut off as the Sella rose."),
+        ("", "Talks in Orlen ended without a deal, said the envoy Reinholt."),
+    ]
+    batch = [(f"a{i}", t, x, f"2026-03-0{i + 1}") for i, (t, x) in enumerate(texts)]
+    table = pa.Table.from_pylist(
+        [{"id": i, "title": t, "text": x, "published": p, "outlet": "Wire"} for i, t, x, p in batch]
+    )
+    bags = pa.Table.from_pydict(stages.bags_of(table, StoryOptions()), schema=schemas.BAGS)
+    counts = pa.Table.from_pydict(stages.term_counts_of(bags), schema=schemas.TERM_COUNTS)
+    vocabulary = stages.vocabulary(counts, prior=300)
+    assert dict(vocabulary.df) == {k: c for k, c in document_frequencies(batch).items() if c > 1}
+    assert vocabulary.n_docs == 3
+    features = stages.features_of(bags, (vocabulary, StoryOptions()))
+    expected = featurize(batch, vocabulary)
+    assert features["id"] == [f.id for f in expected]
+    assert features["when"] == [f.when for f in expected]
+    assert [
+        dict(zip(t, w, strict=True))
+        for t, w in zip(features["terms"], features["weights"], strict=True)
+    ] == [f.terms for f in expected]
+    assert [
+        dict(zip(n, w, strict=True))
+        for n, w in zip(features["names"], features["name_weights"], strict=True)
+    ] == [f.names for f in expected]
+    assert "valdora" in features["names"][0] and "sella" in features["terms"][1]

@@ -218,18 +218,18 @@ def stories(
     engine: Engine, articles: Dataset, passages: Dataset, options: StoryOptions
 ) -> tuple[Dataset, Dataset]:
     """(stories, story members) of the articles; see ``stories.stages`` for the method."""
+    bags = engine.map(
+        "stories/bags", articles, Stage(story_stages.bags_of, schemas.BAGS, 500), shared=options
+    )
     terms = engine.map(
-        "stories/terms",
-        articles,
-        Stage(story_stages.term_counts_of, schemas.TERM_COUNTS, 500),
-        shared=options,
+        "stories/terms", bags, Stage(story_stages.term_counts_of, schemas.TERM_COUNTS, 2000)
     )
     counts = engine.count("stories/df", terms, ["term"], weight="n")
     vocab = story_stages.vocabulary(engine.collect(counts), options.idf_prior)
     features = engine.map(
         "stories/features",
-        articles,
-        Stage(story_stages.features_of, schemas.FEATURES, 500),
+        bags,
+        Stage(story_stages.features_of, schemas.FEATURES, 2000),
         shared=(vocab, options),
     )
     if options.embedding_weight > 0:  # sentence embeddings of title and lead as evidence

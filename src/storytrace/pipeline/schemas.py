@@ -96,14 +96,26 @@ PASSAGES = pa.schema(
 )
 
 # -- stories -----------------------------------------------------------------------------
-TERM_COUNTS = pa.schema([("term", pa.string()), ("n", pa.int64())])
-_FEATURE_FIELDS = [
+# what every row of the stories job carries about its article, besides the evidence
+_ARTICLE_HEAD = [
     ("id", pa.string()),
     ("when", pa.float64()),  # days since the epoch; -1 when undated
     ("published", pa.string()),
     ("title", pa.string()),
     ("lead", pa.string()),  # the first line of the text, for a headline when no title
     ("outlet", pa.string()),
+]
+BAGS = pa.schema(
+    [
+        *_ARTICLE_HEAD,
+        ("bag_terms", STRINGS),  # content words of title and head, and how often each occurs
+        ("bag_counts", pa.list_(pa.int32())),
+        ("names", STRINGS),  # proper names of title and head, sorted
+    ]
+)
+TERM_COUNTS = pa.schema([("term", pa.string()), ("n", pa.int64())])
+_FEATURE_FIELDS = [
+    *_ARTICLE_HEAD,
     ("terms", STRINGS),  # the TF-IDF vector: terms by falling weight, unit length
     ("weights", pa.list_(pa.float64())),
     ("names", STRINGS),  # proper names, sorted, and their inverse document frequency

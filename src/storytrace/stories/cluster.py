@@ -79,7 +79,16 @@ class Features:
     embedding: np.ndarray | None = None
 
 
-def _days(published: str | None) -> float | None:
+@dataclass(frozen=True, slots=True)
+class Bag:
+    """One article's content-word counts and proper names, before any corpus weighting."""
+
+    counts: Mapping[str, int]
+    names: frozenset[str]
+
+
+def days_of(published: str | None) -> float | None:
+    """Days since the epoch (fractional, UTC) of an ISO 8601 date; None when undated."""
     if not published:
         return None
     try:
@@ -121,14 +130,30 @@ def name_key(name: str) -> str:
     return f"\x00{name}"
 
 
+def bag_of(title: str, text: str, options: StoryOptions = StoryOptions()) -> Bag:
+    """Stage part: what the clusterer reads of one article's title and head, tokenised once.
+
+    Both the corpus's document frequencies and the article's TF-IDF vector come from this
+    bag, so a corpus job tokenises each article once, not once per pass."""
+    return Bag(
+        term_counts(title, text, options.head_words),
+        _head_names(title, text, options.head_words),
+    )
+
+
 def document_frequencies(
     batch: Sequence[tuple[str, str, str, str | None]], options: StoryOptions = StoryOptions()
 ) -> Counter[str]:
     """Stage: in how many of the batch's articles each term and each name occurs."""
+    return frequencies_of_bags(bag_of(title, text, options) for _, title, text, _ in batch)
+
+
+def frequencies_of_bags(bags: Iterable[Bag]) -> Counter[str]:
+    """In how many of the bags each term and each name (under ``name_key``) occurs."""
     df: Counter[str] = Counter()
-    for _, title, text, _ in batch:
-        df.update(term_counts(title, text, options.head_words).keys())
-        df.update(name_key(n) for n in _head_names(title, text, options.head_words))
+    for bag in bags:
+        df.update(bag.counts.keys())
+        df.update(map(name_key, bag.names))
     return df
 
 
@@ -160,23 +185,31 @@ def featurize(
     options: StoryOptions = StoryOptions(),
 ) -> list[Features]:
     """Stage: (id, title, text, published) -> Features. Pure."""
+    return [
+        weigh(article_id, days_of(published), bag_of(title, text, options), vocabulary, options)
+        for article_id, title, text, published in batch
+    ]
+
+
+def weigh(
+    article_id: str,
+    when: float | None,
+    bag: Bag,
+    vocabulary: Vocabulary,
+    options: StoryOptions = StoryOptions(),
+) -> Features:
+    """One article's bag as the clusterer's Features: the ``max_terms`` heaviest terms
+    (log-scaled counts times idf, unit length) and each name with its idf."""
     idf = vocabulary.idf
-    out = []
-    for article_id, title, text, published in batch:
-        counts = term_counts(title, text, options.head_words)
-        weights = {t: (1.0 + math.log(c)) * idf(t) for t, c in counts.items()}
-        top = sorted(weights.items(), key=lambda kv: (-kv[1], kv[0]))[: options.max_terms]
-        norm = math.sqrt(sum(w * w for _, w in top)) or 1.0
-        names = _head_names(title, text, options.head_words)
-        out.append(
-            Features(
-                article_id,
-                _days(published),
-                {t: w / norm for t, w in top},
-                {n: idf(name_key(n)) for n in sorted(names)},
-            )
-        )
-    return out
+    weights = {t: (1.0 + math.log(c)) * idf(t) for t, c in bag.counts.items()}
+    top = sorted(weights.items(), key=lambda kv: (-kv[1], kv[0]))[: options.max_terms]
+    norm = math.sqrt(sum(w * w for _, w in top)) or 1.0
+    return Features(
+        article_id,
+        when,
+        {t: w / norm for t, w in top},
+        {n: idf(name_key(n)) for n in sorted(bag.names)},
+    )
 
 
 @dataclass

@@ -10,8 +10,9 @@ are linked too (a wire story and its rewrite belong together unless their dates 
 apart). The engine's connected components over these links give the final stories, and
 ``assemble`` names each one after its earliest article.
 
-    term_counts_of  articles -> how many of them hold each term and name
-    features_of     article -> its TF-IDF vector and weighted names (in parallel)
+    bags_of         article -> its content-word counts and names (the one tokenising pass)
+    term_counts_of  bags -> how many of them hold each term and name
+    features_of     bag -> the article's TF-IDF vector and weighted names (in parallel)
     block_rows      features -> the article's block row, and a context copy for the next
     cluster_block   one block's rows, in time order -> each article's story in the block
     block_links     a block story's members with their home stories -> links to keep
@@ -32,12 +33,15 @@ import pyarrow.compute as pc
 
 from storytrace.engine.tables import groups, rows
 from storytrace.stories.cluster import (
+    Bag,
     Features,
     StoryClusterer,
     StoryOptions,
     Vocabulary,
-    document_frequencies,
-    featurize,
+    bag_of,
+    days_of,
+    frequencies_of_bags,
+    weigh,
 )
 
 CHARS_PER_WORD = 6.0  # an English word and its space, on average: passages count characters
@@ -46,20 +50,46 @@ UNDATED = -1
 _SENTENCE_END = re.compile(r"(?<=[.!?])\s")
 
 
-def term_counts_of(table: pa.Table, options: StoryOptions) -> dict[str, list[Any]]:
-    """Stage: (title, text) -> (term, number of the batch's articles holding it).
+def bags_of(table: pa.Table, options: StoryOptions) -> dict[str, list[Any]]:
+    """Stage: article -> its bag (content-word counts and names of title and head) with
+    what naming a story needs. The one pass that tokenises: document frequencies and the
+    TF-IDF vectors are both read from these rows."""
+    plain = rows(table.select(["id", "title", "text", "published", "outlet"]))
+    bags = [bag_of(r["title"], r["text"], options) for r in plain]
+    when = [days_of(r["published"]) for r in plain]
+    return {
+        "id": [r["id"] for r in plain],
+        "when": [w if w is not None else -1.0 for w in when],
+        "published": [r["published"] for r in plain],
+        "title": [r["title"] for r in plain],
+        "lead": [_lead(r["text"]) for r in plain],
+        "outlet": [r["outlet"] for r in plain],
+        "bag_terms": [list(b.counts) for b in bags],
+        "bag_counts": [list(b.counts.values()) for b in bags],
+        "names": [sorted(b.names) for b in bags],
+    }
+
+
+def _bags(table: pa.Table) -> list[Bag]:
+    return [
+        Bag(dict(zip(terms, counts, strict=True)), frozenset(names))
+        for terms, counts, names in zip(
+            table.column("bag_terms").to_pylist(),
+            table.column("bag_counts").to_pylist(),
+            table.column("names").to_pylist(),
+            strict=True,
+        )
+    ]
+
+
+def term_counts_of(table: pa.Table, _: Any = None) -> dict[str, list[Any]]:
+    """Stage: bags -> (term, number of the batch's articles holding it).
 
     Counted per batch before the engine sums them: a corpus has far fewer distinct terms
     per batch than term occurrences, so far fewer rows cross the shuffle.
     """
-    batch = [
-        (None, t, x, None)
-        for t, x in zip(
-            table.column("title").to_pylist(), table.column("text").to_pylist(), strict=True
-        )
-    ]
-    counts = document_frequencies(batch, options)
-    counts[DOCS_KEY] = len(batch)
+    counts = frequencies_of_bags(_bags(table))
+    counts[DOCS_KEY] = table.num_rows
     terms = sorted(counts)
     return {"term": terms, "n": [counts[t] for t in terms]}
 
@@ -76,29 +106,27 @@ def _lead(text: str) -> str:
     return first[:400]
 
 
-def features_of(table: pa.Table, shared: tuple[Vocabulary, StoryOptions]) -> list[dict[str, Any]]:
-    """Stage: article -> what the clusterer knows of it, as list columns."""
+def features_of(table: pa.Table, shared: tuple[Vocabulary, StoryOptions]) -> dict[str, Any]:
+    """Stage: bags -> what the clusterer knows of each article, as list columns."""
     vocab, options = shared
-    plain = rows(table.select(["id", "title", "text", "published", "outlet"]))
-    feats = featurize(
-        [(r["id"], r["title"], r["text"], r["published"]) for r in plain], vocab, options
-    )
-    return [
-        {
-            "id": r["id"],
-            "when": f.when if f.when is not None else -1.0,
-            "published": r["published"],
-            "title": r["title"],
-            "lead": _lead(r["text"]),
-            "outlet": r["outlet"],
-            "terms": list(f.terms),
-            "weights": list(f.terms.values()),
-            "names": list(f.names),
-            "name_weights": list(f.names.values()),
-            "embedding": None,
-        }
-        for r, f in zip(plain, feats, strict=True)
+    ids, when = table.column("id").to_pylist(), table.column("when").to_pylist()
+    feats = [
+        weigh(article_id, w if w >= 0 else None, bag, vocab, options)
+        for article_id, w, bag in zip(ids, when, _bags(table), strict=True)
     ]
+    return {
+        "id": ids,
+        "when": when,
+        "published": table.column("published").to_pylist(),
+        "title": table.column("title").to_pylist(),
+        "lead": table.column("lead").to_pylist(),
+        "outlet": table.column("outlet").to_pylist(),
+        "terms": [list(f.terms) for f in feats],
+        "weights": [list(f.terms.values()) for f in feats],
+        "names": [list(f.names) for f in feats],
+        "name_weights": [list(f.names.values()) for f in feats],
+        "embedding": [None] * len(feats),
+    }
 
 
 def embed_heads(table: pa.Table, _: Any = None) -> dict[str, list[Any]]:
