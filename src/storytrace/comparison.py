@@ -15,6 +15,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 import numpy as np
+from threadpoolctl import threadpool_limits
 
 from storytrace.align import AlignOptions, align, align_lexical
 from storytrace.errors import InputError
@@ -353,8 +354,16 @@ def gather_evidence(
     their work outside the GIL, so the three overlap on two cores; only matching the units
     waits for the quotes.
     """
-    options = options or CompareOptions()
-    cache = cache or VectorCache()
+    # NumPy's BLAS would start a thread per core for each of the hundreds of small matrix
+    # products of the alignment (a unit's word pieces against another's); waking those
+    # threads costs more than the products, about a second of CPU on two long articles
+    with threadpool_limits(limits=1, user_api="blas"):
+        return _gather(article_a, article_b, options or CompareOptions(), cache or VectorCache())
+
+
+def _gather(
+    article_a: Article, article_b: Article, options: CompareOptions, cache: VectorCache
+) -> Evidence:
     seg_a, seg_b = segment(article_a.text), segment(article_b.text)
     lexical = align_lexical(seg_a, seg_b, options.align)
     head_texts = [

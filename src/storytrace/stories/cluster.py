@@ -77,6 +77,11 @@ class Features:
     terms: dict[str, float]  # unit-length TF-IDF vector
     names: dict[str, float]  # proper name -> its inverse document frequency
     embedding: np.ndarray | None = None
+    name_mass: float = field(init=False, repr=False, compare=False)  # sum of name weights
+
+    def __post_init__(self) -> None:
+        # every fit divides by it: summed once here, not once per story an article meets
+        object.__setattr__(self, "name_mass", math.fsum(self.names.values()))
 
 
 @dataclass(frozen=True, slots=True)
@@ -297,9 +302,11 @@ class StoryClusterer:
             dot -= mine
         score = o.lexical_weight * dot / (norm or 1.0)
         if f.names:
-            floor = 1 if own else 0
-            seen = math.fsum(w for n, w in f.names.items() if story.names.get(n, 0) > floor)
-            score += o.name_weight * seen / (math.fsum(f.names.values()) or 1.0)
+            held = f.names.keys() & story.names.keys()  # a story's name counts are >= 1
+            if own:  # the article's own use of a name does not count
+                held = [n for n in held if story.names[n] > 1]
+            seen = math.fsum(map(f.names.__getitem__, held))
+            score += o.name_weight * seen / (f.name_mass or 1.0)
         if f.embedding is not None and story.embedding is not None:
             e = story.embedding - f.embedding if own else story.embedding
             score += o.embedding_weight * float(f.embedding @ e) / (float(np.linalg.norm(e)) or 1.0)
