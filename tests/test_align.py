@@ -119,3 +119,57 @@ def test_statements_sharing_no_content_words_are_never_embedded():
     everything = align_lexical(sa, sb, AlignOptions(min_shared_words=0))
     assert any("choir" in t for t in texts(everything.a_units, sa))
     assert len(everything.b_units) > len(filtered.b_units)
+
+
+def test_a_text_repeating_one_sentence_costs_linear_work_not_quadratic():
+    """Boilerplate repeated a thousand times must not make a comparison run for minutes:
+    a word held by very many units of the other side is no partner evidence, and a unit is
+    scored only against its nearest few on the other side."""
+    import numpy as np
+
+    from storytrace.align import paraphrase
+    from storytrace.align.aligner import with_shared_words
+
+    repeated = [frozenset({"lorem", "ipsum", "dolor"})] * 1000
+    kept_a, kept_b = with_shared_words(repeated, repeated, 2)
+    assert kept_a == [] and kept_b == []  # every word is everywhere: nothing to pair on
+    few = [frozenset({"lorem", "ipsum", "dolor"})] * 50
+    assert with_shared_words(few, few, 2) == (list(range(50)), list(range(50)))
+
+    rng = np.random.default_rng(3)
+    vectors = rng.normal(size=(400, 8)).astype(np.float32)
+    vectors /= np.linalg.norm(vectors, axis=1, keepdims=True)
+    keep = paraphrase._nearest(vectors @ vectors.T, 8)
+    assert keep.sum() <= 2 * 8 * 400  # linear in the units, not 400 x 400
+    assert keep[np.arange(400), np.arange(400)].all()  # each unit's nearest is kept
+
+    scored = []
+    original = paraphrase.pair_features
+
+    def counting(*args):
+        scored.append(1)
+        return original(*args)
+
+    units = [
+        paraphrase.Unit(["lorem", "ipsum", "dolor"], (n * 10, n * 10 + 9), v, v[None, :])
+        for n, v in enumerate(np.repeat(vectors[:1], 300, axis=0))
+    ]
+    paraphrase.pair_features = counting
+    try:
+        paraphrase.match_units(units, units)
+    finally:
+        paraphrase.pair_features = original
+    assert 0 < len(scored) <= 2 * 8 * 300
+
+
+def test_spans_taken_by_matches_are_checked_against_their_neighbours():
+    from storytrace.align.paraphrase import _Taken
+
+    taken = _Taken()
+    for span in [(50, 60), (10, 20), (30, 40)]:
+        assert not taken.overlaps(span)
+        taken.add(span)
+    assert taken.overlaps((15, 25)) and taken.overlaps((35, 36)) and taken.overlaps((0, 11))
+    assert taken.overlaps((59, 70)) and taken.overlaps((0, 100))
+    assert not taken.overlaps((20, 30)) and not taken.overlaps((40, 50))
+    assert not taken.overlaps((60, 61)) and not taken.overlaps((0, 10))

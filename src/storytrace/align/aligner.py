@@ -155,6 +155,7 @@ def with_shared_words(
     b_keys: Sequence[frozenset[str]],
     need: int,
     keep: tuple[set[int], set[int]] = (set(), set()),
+    max_holders: int = 200,
 ) -> tuple[list[int], list[int]]:
     """Indices of the units of each side that share ``need`` content words with some unit
     of the other side, plus those in ``keep``: the others cannot be a paraphrase of
@@ -167,6 +168,9 @@ def with_shared_words(
     for j, keys in enumerate(b_keys):
         for key in keys:
             holders.setdefault(key, []).append(j)
+    # a word in very many units of the other side says nothing about which one is a
+    # partner, and counting through it would make a text that repeats itself quadratic
+    holders = {key: units for key, units in holders.items() if len(units) <= max_holders}
     kept_a: set[int] = set(keep[0])
     kept_b: set[int] = set(keep[1])
     for i, keys in enumerate(a_keys):

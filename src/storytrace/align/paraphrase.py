@@ -10,6 +10,7 @@ balance, numbers that disagree. Its weights live in ``paraphrase_model.json``, f
 
 from __future__ import annotations
 
+import bisect
 import functools
 import itertools
 import json
@@ -123,6 +124,7 @@ def match_units(
     b: list[Unit],
     model: ParaphraseModel | None = None,
     same_speaker_bonus: float = 3.0,
+    per_unit: int = 8,
 ) -> list[tuple[int, int, float]]:
     """One-to-one paraphrase matches (i, j, probability) between two lists of units.
 
@@ -131,13 +133,17 @@ def match_units(
     is the other's first choice among what is left. Two quotes given to the same speaker get ``same_speaker_bonus`` added to their
     log-odds: the same person restating one point is the likeliest reading. Units may overlap
     (a sentence and the quote inside it); once one is matched, none overlapping it is.
+
+    Only a unit's ``per_unit`` nearest units on the other side (by cosine, either way round)
+    are scored: a paraphrase is among its sentence's nearest few, and this keeps the cost
+    linear in the units when a text repeats one sentence a thousand times.
     """
     model = model or load_model()
     if not a or not b:
         return []
     cosines = np.stack([u.vector for u in a]) @ np.stack([u.vector for u in b]).T
     prob = np.zeros_like(cosines, dtype=np.float64)
-    rows, cols = np.nonzero(cosines >= model.min_cosine)
+    rows, cols = np.nonzero(_nearest(cosines, per_unit) & (cosines >= model.min_cosine))
     if not len(rows):
         return []
     feats = np.asarray(
@@ -155,19 +161,51 @@ def match_units(
     prob[rows, cols] = 1.0 / (1.0 + np.exp(-z))
 
     matches: list[tuple[int, int, float]] = []
-    taken_a: list[tuple[int, int]] = []
-    taken_b: list[tuple[int, int]] = []
+    taken_a, taken_b = _Taken(), _Taken()
     for i, j in sorted(zip(rows.tolist(), cols.tolist(), strict=True), key=lambda ij: -prob[ij]):
         p = float(prob[i, j])
         if p < model.threshold or math.isnan(p):
             break
-        if _overlaps_any(a[i].span, taken_a) or _overlaps_any(b[j].span, taken_b):
+        if taken_a.overlaps(a[i].span) or taken_b.overlaps(b[j].span):
             continue
-        taken_a.append(a[i].span)
-        taken_b.append(b[j].span)
+        taken_a.add(a[i].span)
+        taken_b.add(b[j].span)
         matches.append((i, j, p))
     return matches
 
 
-def _overlaps_any(span: tuple[int, int], taken: list[tuple[int, int]]) -> bool:
-    return any(span[0] < e and s < span[1] for s, e in taken)
+def _nearest(cosines: np.ndarray, k: int) -> np.ndarray:
+    """True where a cell is among the ``k`` largest of its row or of its column."""
+    keep = np.zeros(cosines.shape, dtype=bool)
+    rows, cols = cosines.shape
+    if cols <= k:
+        keep[:, :] = True
+        return keep
+    top = np.argpartition(-cosines, k - 1, axis=1)[:, :k]
+    keep[np.arange(rows)[:, None], top] = True
+    if rows > k:
+        top = np.argpartition(-cosines, k - 1, axis=0)[:k, :]
+        keep[top, np.arange(cols)[None, :]] = True
+    else:
+        keep[:, :] = True
+    return keep
+
+
+class _Taken:
+    """Matched character spans of one side: disjoint, kept sorted, so a new span is checked
+    against its two neighbours only (a long text can have thousands of matches)."""
+
+    def __init__(self) -> None:
+        self.starts: list[int] = []
+        self.ends: list[int] = []
+
+    def overlaps(self, span: tuple[int, int]) -> bool:
+        at = bisect.bisect_left(self.starts, span[0])
+        before = at > 0 and self.ends[at - 1] > span[0]
+        after = at < len(self.starts) and self.starts[at] < span[1]
+        return before or after
+
+    def add(self, span: tuple[int, int]) -> None:
+        at = bisect.bisect_left(self.starts, span[0])
+        self.starts.insert(at, span[0])
+        self.ends.insert(at, span[1])

@@ -13,6 +13,7 @@ from __future__ import annotations
 
 import functools
 import re
+from collections import Counter
 from collections.abc import Iterable
 from dataclasses import dataclass, field
 from typing import Any
@@ -153,7 +154,8 @@ def merge_mentions(raw: Iterable[tuple[str, str, int, int]]) -> list[Entity]:
 def _display_name(cluster: _Cluster) -> str:
     """The fullest mention, in the article's usual casing ("Baghdad", not "BAGHDAD")."""
     longest = [m.text for m in cluster.mentions if name_key(m.text) == cluster.key]
-    best = max(longest, key=lambda t: (not t.isupper(), longest.count(t)))
+    uses = Counter(longest)  # counted once: an entity can have thousands of mentions
+    best = max(longest, key=lambda t: (not t.isupper(), uses[t]))
     return _POSSESSIVE_S.sub("", _LEADING.sub("", best).strip())
 
 
