@@ -77,3 +77,16 @@ def test_every_class_is_usable_twice() -> None:
         for _ in range(2):
             with pytest.raises(storytrace.StorytraceError, match="bad value"):
                 raise cls("bad value")
+
+
+def test_a_short_text_is_a_text_and_a_missing_file_name_is_a_missing_file(tmp_path) -> None:
+    from storytrace.errors import InputError
+
+    assert storytrace.extract("Minister resigns").text == "Minister resigns"
+    assert storytrace.extract("report.txt is ready").text == "report.txt is ready"
+    page = tmp_path / "page one.txt"
+    page.write_text("The ferry to Orlen sailed at dawn with forty passengers.", encoding="utf-8")
+    assert storytrace.extract(str(page)).text.startswith("The ferry to Orlen")
+    for meant_as_a_file in ("Mnister", "missing.txt", "my notes.html#2", str(tmp_path / "gone")):
+        with pytest.raises(InputError, match="no such file"):
+            storytrace.extract(meant_as_a_file)

@@ -59,6 +59,19 @@ def _from_file(path: Path, record: int | None, limits: Limits, metadata: Metadat
     raise InputError(f"{display_path(path)}: {reason}")
 
 
+_FILE_ENDING = re.compile(
+    r"\.(?:txt|text|md|html?|xhtml|json|jsonl|ndjson|csv|tsv|xml|rss|atom|warc|arc|gz|bz2|xz|zst)"
+    r"(?:#\d+)?$",
+    re.IGNORECASE,
+)
+
+
+def _names_a_file(text: str) -> bool:
+    """Whether a string that is no existing path was still meant as one: a single word
+    (most likely a mistyped name) or a name ending in a file extension."""
+    return len(text.split()) < 2 or bool(_FILE_ENDING.search(text.strip()))
+
+
 def _exists(name: str) -> bool:
     """Whether ``name`` is an existing path; a text too long to be a file name is not one."""
     try:
@@ -73,8 +86,9 @@ def load_article(
     """One Article from a path (``feed.xml#3`` picks a record, counting from 1), a text, or
     an Article.
 
-    A string that names an existing file is read as that file; any other string with a
-    newline or longer than a path could be is taken as the article text itself. What the
+    A string that names an existing file is read as that file. A missing one is reported
+    as missing when it looks like a file name (one word, or ending in a file extension such
+    as ``.txt`` or ``.html#2``); any other string ("Minister resigns") is the article text. What the
     article lacks comes from the sidecar beside its file, else from ``metadata``.
     """
     if isinstance(value, Article):
@@ -92,7 +106,7 @@ def load_article(
         match = _RECORD_SUFFIX.match(text)
         if match and _exists(match.group(1)):
             return _from_file(Path(match.group(1)), int(match.group(2)), limits, metadata)
-        if len(text.split()) < 3:
+        if _names_a_file(text):
             raise InputError(f"{text}: no such file")
     from storytrace.ingest.plaintext import parse_plaintext
 
