@@ -261,9 +261,13 @@ def progress_bar(label: str, total: int) -> Iterator[Callable[[int], None]]:
         yield lambda n: bar.advance(task, n)
 
 
-def open_store(db: Path, create: bool = False):
-    from storytrace.store.db import Store
+def open_store(db: Path, create: bool = False, write: bool = True):
+    """The store at ``db``; a command that only reads (``write=False``) opens a store it
+    cannot write read-only instead of failing."""
+    from storytrace.store.db import Store, writable
 
+    if not write and db.is_file() and not writable(db):
+        return Store.open_read_only(db)
     return Store.open(db, create=create)
 
 

@@ -279,7 +279,7 @@ def stories(
     workers: Workers = None,
 ) -> None:
     """Stories found in the store: id, headline, keywords, dates, outlets, articles."""
-    with open_store(db) as store:
+    with open_store(db, write=False) as store:
         listed = store.stories()
     if rebuild or not listed:
         _analyse(db, ("stories",), workers, embed=embed)
@@ -327,7 +327,7 @@ def story(
     """One story outlet by outlet: timeline, who published first, reused passages, quotes."""
     from storytrace.report.story import story_view
 
-    with open_store(db) as store:
+    with open_store(db, write=False) as store:
         view = story_view(store, story_id)
     if html is not None:
         from storytrace.report.story_html import write_story
@@ -361,7 +361,7 @@ def outlets(
 
     exclusive(**{"--json": as_json, "--dot": dot})
     left_out: Counter[str] = Counter()
-    with open_store(db) as store:
+    with open_store(db, write=False) as store:
         flows = outlet_flows(store, left_out)
     if as_json:
         print_json(flows)
@@ -420,7 +420,7 @@ def export(
         raise InputError(f"unknown export format {fmt!r} (jsonl, parquet, csv)")
     if fmt == "parquet" and output is None:
         raise InputError("parquet needs --out FILE")
-    with open_store(db) as store:
+    with open_store(db, write=False) as store:
         n = export_table(store, table, fmt, output)
     if output is not None:
         err.print(f"{n} rows written to {output}")

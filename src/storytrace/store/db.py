@@ -8,6 +8,7 @@ iterators so a large store never has to fit in memory, and return typed rows
 
 from __future__ import annotations
 
+import os
 import sqlite3
 from collections.abc import Iterator
 from contextlib import contextmanager, suppress
@@ -57,6 +58,14 @@ def _statements(script: str) -> Iterator[str]:
         raise StoreError(f"incomplete statement in migration: {pending.strip()[:60]}")
 
 
+def writable(path: Path) -> bool:
+    """Whether this user can write the store at ``path``: the file (if there is one) and its
+    folder, where SQLite keeps the write-ahead log and its index."""
+    if not os.access(path.parent, os.W_OK):
+        return False
+    return not path.exists() or os.access(path, os.W_OK)
+
+
 class Store(ArticleStore, AnalysisStore, StoryStore, ExportStore):
     """A storytrace database. ``Store.open(path)`` creates or upgrades it.
 
@@ -76,9 +85,12 @@ class Store(ArticleStore, AnalysisStore, StoryStore, ExportStore):
         path = Path(path)
         if not path.is_file():
             raise StoreError(f"{path}: no such database (run `storytrace ingest` first)")
+        # SQLite keeps a WAL store's shared-memory index in a file beside it; where this user
+        # cannot create that file (a read-only folder), the store is opened as immutable
+        query = "mode=ro" if writable(path) else "mode=ro&immutable=1"
         try:
             conn = sqlite3.connect(
-                f"{path.resolve().as_uri()}?mode=ro",
+                f"{path.resolve().as_uri()}?{query}",
                 uri=True,
                 timeout=30,
                 isolation_level=None,
@@ -105,6 +117,12 @@ class Store(ArticleStore, AnalysisStore, StoryStore, ExportStore):
             raise StoreError(f"{path}: no such database (run `storytrace ingest` first)")
         if create and not path.parent.exists():
             raise StoreError(f"{path.parent}: no such folder for the database")
+        if not writable(path):
+            where = "the file" if path.exists() and os.access(path.parent, os.W_OK) else "its folder"
+            raise StoreError(
+                f"{path}: cannot write the database here ({where} is read-only); the "
+                "commands that only read a store (stories, story, outlets, export, serve) work"
+            )
         try:
             conn = sqlite3.connect(path, timeout=30, isolation_level=None)
             conn.row_factory = sqlite3.Row
