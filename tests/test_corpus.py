@@ -85,7 +85,7 @@ def test_bad_items_are_rejected_with_reasons_and_the_rest_ingests(store, tmp_pat
     assert summary.added == 3, reasons  # ok.txt, x1, x3 (its impossible date dropped)
     assert "empty" in reasons
     assert "gzip" in reasons
-    assert "invalid JSON" in reasons
+    assert "invalid JSON on line 2 (Invalid control character at column 31)" in reasons
     assert "record id 'x1' already stored with different text" in reasons
     assert "text" in reasons  # the CSV without a text column
     future = [a for b in store.iter_articles() for a in b if "future" in a.text]

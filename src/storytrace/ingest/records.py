@@ -321,8 +321,11 @@ def _jsonl_record(
     def build() -> Article | Rejected:
         try:
             record = json.loads(decode_line(line))
+        except json.JSONDecodeError as exc:
+            said = exc.msg.removesuffix(" at")  # "Invalid control character at"
+            return Rejected(where, f"invalid JSON on line {n} ({said} at column {exc.colno})")
         except ValueError as exc:
-            return Rejected(where, f"invalid JSON on line {n} ({exc.args[0].split(':')[0]})")
+            return Rejected(where, f"invalid JSON on line {n} ({_short(exc)})")
         return record_to_article(record, where, fields)
 
     return guarded(where, build)
