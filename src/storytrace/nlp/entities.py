@@ -242,8 +242,30 @@ def _completed(ent: Any, known: dict[str, str]) -> tuple[str, str, int, int]:
     return ent.text, ent.label_, ent.start_char, ent.end_char
 
 
+def _without_common_words(ent: Any) -> Any:
+    """A person's mention without the lower-case words spaCy sometimes takes in before the
+    name ("volunteer Signe Hallor"): a role is a descriptor, not part of the name."""
+    start = ent.start
+    while (
+        ent.label_ == "PERSON"
+        and start < ent.end - 1
+        and ent.doc[start].text[:1].islower()
+        and ent.doc[start].lower_ not in _PARTICLES
+    ):
+        start += 1
+    if start == ent.start:
+        return ent
+    from spacy.tokens import Span
+
+    return Span(ent.doc, start, ent.end, label=ent.label_)
+
+
 def entities_from_doc(doc: Any) -> list[Entity]:
     """Merged entities of a parsed spaCy Doc (slogan and title words left out)."""
-    ents = [e for e in ents_of(doc) if e.label_ in KINDS and _clean(e.text) and not in_title(e)]
+    ents = [
+        _without_common_words(e)
+        for e in ents_of(doc)
+        if e.label_ in KINDS and _clean(e.text) and not in_title(e)
+    ]
     known = {name_key(e.text): e.label_ for e in ents if len(e) > 1}
     return merge_mentions(_completed(e, known) for e in ents)

@@ -167,8 +167,8 @@ def label_table(store: Store, ids: list[str], top: int = 12) -> list[dict[str, A
 
 def describe(shown: str, names: list[str], descriptors: list[str]) -> str:
     """What one source calls an actor shown as ``shown``, as one line: its other names, then
-    its descriptors ("as Kata'ib Hezbollah; another Iraqi anti-terror group")."""
-    parts = [f"as {n}" for n in names if n != shown] + list(descriptors)
+    its descriptors ("named “Kata'ib Hezbollah”; another Iraqi anti-terror group")."""
+    parts = [f"named “{n}”" for n in names if n != shown] + list(descriptors)
     return "; ".join(parts)
 
 
