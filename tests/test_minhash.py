@@ -55,7 +55,7 @@ def test_signatures_are_pinned():
         "tiny text",
     ]
     sig = signatures(texts)
-    assert SIGNATURE_VERSION == 1
+    assert SIGNATURE_VERSION == 2
     assert [zlib.crc32(row.tobytes()) for row in sig] == [1532036399, 1797507237, 563726891]
     assert sig[0, :3].tolist() == [949861781, 878464940, 1779906265]
     hashes, starts = word_hashes(np.frombuffer("harbour crane 2024 école".encode(), np.uint8))
@@ -92,6 +92,23 @@ def test_signatures_fold_case_as_str_lower_does():
         sig = signatures([upper, lower, upper + " tail"])
         assert (sig[0] == sig[1]).all()
         assert not (sig[0] == sig[2]).all()
+
+
+def test_a_copy_that_only_changed_its_quote_marks_and_dashes_is_the_same_text():
+    """Bytes from 0x80 up are word bytes (letters beyond ASCII), so curly quotes, long
+    dashes and no-break spaces are made ASCII first: one outlet's typography is no edit."""
+    plain = (
+        'The port\'s owner said "we will not pay" - and the strike, now 8 days old, went on. '
+        "Dockers' leader Mara Colt called it 'a lock-out'... "
+    ) * 3
+    fancy = (
+        "The port’s owner said “we will not pay” — and the strike, now 8\u00a0days old, went on. "
+        "Dockers’ leader Mara Colt called it ‘a lock‑out’… "
+    ) * 3
+    sig = signatures([plain, fancy, fancy.replace("Colt", "Kolt")])
+    assert (sig[0] == sig[1]).all()
+    assert not (sig[0] == sig[2]).all()  # a real edit still counts
+    assert (signatures(["Ça déménage — vite"])[0] == signatures(["ça déménage - vite"])[0]).all()
 
 
 def test_texts_without_words_get_empty_rows_and_short_texts_a_full_row():

@@ -26,13 +26,14 @@ hash per shingle.
 
 from __future__ import annotations
 
+import re
 import sys
 import threading
 from collections.abc import Sequence
 
 import numpy as np
 
-SIGNATURE_VERSION = 1  # bump whenever the signature of some text changes: stored ones go stale
+SIGNATURE_VERSION = 2  # bump whenever the signature of some text changes: stored ones go stale
 MASK64 = np.uint64(0xFFFFFFFFFFFFFFFF)
 _P = 0x100000001B3  # odd, so distinct short byte strings rarely collide modulo 2**64
 _SHINGLE_MIX = np.asarray(
@@ -358,18 +359,38 @@ def shingle_hashes(words: np.ndarray, k: int) -> np.ndarray:
 
 
 # -- signatures ----------------------------------------------------------------------------
+# Every byte from 0x80 up is a word byte (letters beyond ASCII), so typographic punctuation
+# would stick to the words beside it: "workers’" and "workers'" would be two words, and a
+# copy that only changed the quote marks would share few shingles with its source.
+_TYPOGRAPHIC = {
+    **dict.fromkeys("\u2018\u2019\u201a\u201b\u2032", "'"),
+    **dict.fromkeys("\u201c\u201d\u201e\u201f\u00ab\u00bb\u2033", '"'),
+    **dict.fromkeys("\u2010\u2011\u2012\u2013\u2014\u2015\u2212", "-"),
+    **dict.fromkeys("\u00a0\u2002\u2003\u2009\u200a\u202f", " "),
+    "\u2026": "...",
+    "\u00b7": ".",
+}
+_AS_ASCII = {k.encode(): v.encode() for k, v in _TYPOGRAPHIC.items()}
+# found in the UTF-8 bytes by one regular-expression scan: far cheaper than str.translate
+_TYPOGRAPHIC_BYTES = re.compile(b"|".join(map(re.escape, sorted(_AS_ASCII, key=len)[::-1])))
+
+
+def _ascii_punctuation(data: bytes) -> bytes:
+    return _TYPOGRAPHIC_BYTES.sub(lambda m: _AS_ASCII[m.group()], data)
+
+
 def _batch_buffer(texts: Sequence[str]) -> tuple[np.ndarray, np.ndarray]:
     """(padded bytes of the texts joined by newlines, byte offset where each text starts).
 
     ASCII batches skip ``str.lower``: case is folded per word chunk instead, which gives
-    the same bytes. The offsets end with one past the last text.
+    the same bytes. Other batches have their typographic punctuation made ASCII first. The offsets end with one past the last text.
     """
     parts: Sequence[bytes | str]
     if all(map(str.isascii, texts)):
         parts = texts
         lengths = np.fromiter(map(len, texts), dtype=np.int64, count=len(texts))
     else:
-        parts = [t.lower().encode("utf-8", "ignore") for t in texts]
+        parts = [_ascii_punctuation(t.lower().encode("utf-8", "ignore")) for t in texts]
         lengths = np.fromiter(map(len, parts), dtype=np.int64, count=len(parts))
     offsets = np.empty(len(texts) + 1, dtype=np.int64)
     offsets[0] = 1

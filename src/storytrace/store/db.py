@@ -118,7 +118,9 @@ class Store(ArticleStore, AnalysisStore, StoryStore, ExportStore):
         if create and not path.parent.exists():
             raise StoreError(f"{path.parent}: no such folder for the database")
         if not writable(path):
-            where = "the file" if path.exists() and os.access(path.parent, os.W_OK) else "its folder"
+            where = (
+                "the file" if path.exists() and os.access(path.parent, os.W_OK) else "its folder"
+            )
             raise StoreError(
                 f"{path}: cannot write the database here ({where} is read-only); the "
                 "commands that only read a store (stories, story, outlets, export, serve) work"
