@@ -421,3 +421,18 @@ def test_stories_list_keeps_keywords_whole_at_80_columns(cli, sample_db):
     for story in listed:
         for keyword in story["keywords"][:3]:
             assert keyword in cells.split() or f"{keyword}," in cells.split(), keyword
+
+
+def test_dedup_groups_read_at_80_columns_with_whole_titles(cli, sample_db):
+    listed = cli("dedup", "--db", sample_db, "--json").json()
+    shown = cli("dedup", "--db", sample_db, columns=80)
+    assert shown.code == 0, shown.err
+    assert listed["groups"]
+    assert max(len(line) for line in shown.out.splitlines()) <= 80
+    cells = " ".join(
+        part.strip() for line in shown.out.splitlines() for part in line.split("│") if part.strip()
+    )
+    for group in listed["groups"]:
+        for member in group["members"]:
+            assert member["id"][:12] in cells
+            assert " ".join(member["title"].split()) in " ".join(cells.split()), member["title"]

@@ -238,16 +238,33 @@ def dedup(
             }
         )
         return
-    out.print(f"{words.count(len(groups), 'near-duplicate group')} at threshold {threshold}")
+    from rich.table import Table
+    from rich.text import Text
+
+    # one table, a section per group: at 80 columns the title wraps inside its own column
+    table = Table(
+        title=f"{words.count(len(groups), 'near-duplicate group')} at threshold {threshold}",
+        caption="* the group's canonical article, its earliest" if groups else None,
+        expand=True,
+    )
+    table.add_column("article", no_wrap=True)
+    table.add_column("sim.", justify="right", no_wrap=True)
+    table.add_column("published", no_wrap=True)
+    table.add_column("outlet · title", ratio=1)
     for g, rows in groups.items():
-        out.print(f"[bold]{g}[/bold]  canonical {rows[0].canonical[:12]}")
         for m in rows:
             mark = "*" if m.is_canonical else " "
-            out.print(
-                f"  {mark} {m.article_id[:12]}  {m.similarity:.2f}  {words.date(m.published):25}  "
-                f"{words.outlet(m.outlet):22}  {words.title(m.title)[:60]}",
-                markup=False,
+            headline = Text(words.outlet(m.outlet), style="dim")
+            headline.append("\n" + words.title(m.title), style="")
+            table.add_row(
+                f"{mark} {m.article_id[:12]}",
+                f"{m.similarity:.2f}",
+                words.date(m.published, 16).replace("T", " "),
+                headline,
             )
+        if g != list(groups)[-1]:
+            table.add_section()
+    out.print(table)
     if keep_list is not None:
         err.print(f"keep-list written to {keep_list}")
 
