@@ -147,6 +147,22 @@ def test_dateline_agency_is_no_antecedent():
     assert all(q.speaker_resolved != "Meridian Wire" for q in extract_quotes(text))
 
 
+def test_a_qualified_body_is_only_the_body_named_with_those_words():
+    """'The county council says' is not the newspaper named just before it, but it is a
+    county council the text has named."""
+    text = (
+        "Coastguard captain Orrin Maddox told the Herald the surge was the worst he had seen. "
+        "The county council says anyone needing shelter should call its emergency line."
+    )
+    council = _with(extract_quotes(text), "anyone needing shelter")
+    assert council.speaker.lower() == "the county council"
+    assert council.speaker_resolved is None
+    named = text.replace("told the Herald", "told the Brannock County Council meeting")
+    assert _with(extract_quotes(named), "anyone needing shelter").speaker_resolved == (
+        "Brannock County Council"
+    )
+
+
 def test_ranking_finds_a_speaker_the_rules_miss():
     """ "Limbaugh continued:" has no speech verb of the lexicon, so the rules give the quote
     nobody; the ranking reads the colon and the subject right before the quote."""

@@ -444,8 +444,24 @@ class Resolver:
         if lemma in PERSON_ROLES:
             return self.before(token.idx, "person", _gender_of([lemma]))
         if lemma in ORG_ROLES:
+            qualifiers = {
+                c.lower_ for c in token.children if c.dep_ in ("compound", "amod") and c.is_alpha
+            }
+            if qualifiers:  # "the county council": that body, named with those words, or none
+                return self._named_with(token.idx, qualifiers | {lemma})
             return self.before(token.idx, "organisation")
         return None
+
+    def _named_with(self, pos: int, words: set[str]) -> str | None:
+        """The latest body named before ``pos`` whose name holds all of ``words`` (its kind
+        aside: "Brannock County Council" reads as a place to the kind rules)."""
+        found = None
+        for m in self.mentions:
+            if m.end > pos:
+                break
+            if m.kind != "person" and words <= set(name_key(m.name).split()):
+                found = self.fullest(m.name)
+        return found
 
 
 def speaker_of(subject: Any, doc: Any, resolver: Resolver) -> tuple[str, Span, str | None]:
