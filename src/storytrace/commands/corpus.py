@@ -251,7 +251,9 @@ def dedup(
     table.add_column("sim.", justify="right", no_wrap=True)
     table.add_column("published", no_wrap=True)
     table.add_column("outlet · title", ratio=1)
-    for g, rows in groups.items():
+    for n, rows in enumerate(groups.values()):
+        if n:
+            table.add_section()
         for m in rows:
             mark = "*" if m.is_canonical else " "
             headline = Text(words.outlet(m.outlet), style="dim")
@@ -262,8 +264,6 @@ def dedup(
                 words.date(m.published, 16).replace("T", " "),
                 headline,
             )
-        if g != list(groups)[-1]:
-            table.add_section()
     out.print(table)
     if keep_list is not None:
         err.print(f"keep-list written to {keep_list}")

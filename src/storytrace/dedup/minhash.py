@@ -33,6 +33,8 @@ from collections.abc import Sequence
 
 import numpy as np
 
+from storytrace.text.normalize import TYPOGRAPHIC
+
 SIGNATURE_VERSION = 2  # bump whenever the signature of some text changes: stored ones go stale
 MASK64 = np.uint64(0xFFFFFFFFFFFFFFFF)
 _P = 0x100000001B3  # odd, so distinct short byte strings rarely collide modulo 2**64
@@ -362,15 +364,10 @@ def shingle_hashes(words: np.ndarray, k: int) -> np.ndarray:
 # Every byte from 0x80 up is a word byte (letters beyond ASCII), so typographic punctuation
 # would stick to the words beside it: "workers’" and "workers'" would be two words, and a
 # copy that only changed the quote marks would share few shingles with its source.
-_TYPOGRAPHIC = {
-    **dict.fromkeys("\u2018\u2019\u201a\u201b\u2032", "'"),
-    **dict.fromkeys("\u201c\u201d\u201e\u201f\u00ab\u00bb\u2033", '"'),
-    **dict.fromkeys("\u2010\u2011\u2012\u2013\u2014\u2015\u2212", "-"),
-    **dict.fromkeys("\u00a0\u2002\u2003\u2009\u200a\u202f", " "),
-    "\u2026": "...",
-    "\u00b7": ".",
-}
-_AS_ASCII = {k.encode(): v.encode() for k, v in _TYPOGRAPHIC.items()}
+# the shared typographic map, plus marks that only matter here (the aligner's words never
+# hold them, but a shingle would): ellipsis, middle dot, en and em spaces
+_SHINGLE_MARKS = {"\u2026": "...", "\u00b7": ".", "\u2002": " ", "\u2003": " ", "\u200a": " "}
+_AS_ASCII = {k.encode(): v.encode() for k, v in {**TYPOGRAPHIC, **_SHINGLE_MARKS}.items()}
 # found in the UTF-8 bytes by one regular-expression scan: far cheaper than str.translate
 _TYPOGRAPHIC_BYTES = re.compile(b"|".join(map(re.escape, sorted(_AS_ASCII, key=len)[::-1])))
 
@@ -383,7 +380,8 @@ def _batch_buffer(texts: Sequence[str]) -> tuple[np.ndarray, np.ndarray]:
     """(padded bytes of the texts joined by newlines, byte offset where each text starts).
 
     ASCII batches skip ``str.lower``: case is folded per word chunk instead, which gives
-    the same bytes. Other batches have their typographic punctuation made ASCII first. The offsets end with one past the last text.
+    the same bytes. Other batches have their typographic punctuation made ASCII first.
+    The offsets end with one past the last text.
     """
     parts: Sequence[bytes | str]
     if all(map(str.isascii, texts)):
